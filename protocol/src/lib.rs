@@ -1,0 +1,479 @@
+//! The Tandem API's wire types: what the widget, the console and the server say to each other.
+//!
+//! Everything here is plain serde data with no I/O, so it compiles for the browser (Wasm) and the
+//! server alike. Money is minor units plus an ISO 4217 code; dates are ISO 8601 strings
+//! (`2026-11-25` for days, RFC 3339 for instants). The widget formats both with the browser's `Intl`.
+
+use serde::{Deserialize, Serialize};
+
+/// Longest message a shopper or agent may send, in characters (not bytes).
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// Longest client-generated message id (idempotency key).
+pub const MAX_CLIENT_ID_LEN: usize = 64;
+
+/// An amount of money: minor units (cents) and an ISO 4217 currency code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    /// Amount in the currency's minor unit, e.g. 5000 for €50.00.
+    pub minor: i64,
+    /// ISO 4217 code, e.g. `EUR`.
+    pub currency: String,
+}
+
+impl Money {
+    /// Builds an amount in euro cents.
+    pub fn eur(minor: i64) -> Self {
+        Money { minor, currency: "EUR".into() }
+    }
+
+    /// A plain, locale-neutral rendering (`EUR 50.00`) for logs and plain-text fallbacks; the widget
+    /// formats for the shopper's locale with `Intl.NumberFormat` instead.
+    pub fn plain(&self) -> String {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        format!("{sign}{}{}.{:02}", currency_symbol(&self.currency), abs / 100, abs % 100)
+    }
+}
+
+fn currency_symbol(code: &str) -> String {
+    match code {
+        "EUR" => "€".into(),
+        "USD" => "$".into(),
+        "GBP" => "£".into(),
+        "SEK" => "SEK ".into(),
+        other => format!("{other} "),
+    }
+}
+
+/// Body of `POST /v1/sessions`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreateSession {
+    /// The merchant whose page embeds the widget.
+    pub merchant_id: String,
+    /// BCP 47 locale, e.g. `en-GB`; the server falls back to `en`.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// A provider-signed JWT identifying a logged-in shopper; without it the session is anonymous.
+    #[serde(default)]
+    pub identity_token: Option<String>,
+}
+
+/// Answer to `POST /v1/sessions`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Bearer token for every later call; shown once, stored hashed by the server.
+    pub token: String,
+    /// Who the session belongs to.
+    pub shopper: Shopper,
+    /// The locale the server settled on.
+    pub locale: String,
+    /// When the token stops working (RFC 3339).
+    pub expires_at: String,
+}
+
+/// The shopper behind a session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Shopper {
+    /// Stable id: the provider's customer id when identified, a random id otherwise.
+    pub id: String,
+    /// Display name from the identity token, when identified.
+    pub name: Option<String>,
+    /// Whether a verified identity token backs this session (account answers need it).
+    pub identified: bool,
+}
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    Shopper,
+    Assistant,
+    Agent,
+    System,
+}
+
+/// Where a conversation stands; every change is an event in the stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ConversationState {
+    /// The assistant answers.
+    Assistant,
+    /// Waiting for a person.
+    Queued {
+        /// 1 for the next conversation to be picked up.
+        position: u32,
+        /// Estimated wait in seconds, when one can honestly be given.
+        estimated_wait_secs: Option<u32>,
+    },
+    /// A person holds the conversation; the assistant stays quiet.
+    WithAgent {
+        /// The agent's display name.
+        agent_name: String,
+    },
+    /// No person is available now; the shopper is answered later.
+    AwaitingReply {
+        /// Where the reply goes (an email address), once the shopper has left one.
+        contact: Option<String>,
+    },
+    /// Closed by a person.
+    Resolved {
+        /// The shopper's rating, 1 to 5, once given.
+        rating: Option<u8>,
+    },
+}
+
+impl ConversationState {
+    /// The bare status name, as stored and used in metrics.
+    pub fn status(&self) -> &'static str {
+        match self {
+            ConversationState::Assistant => "assistant",
+            ConversationState::Queued { .. } => "queued",
+            ConversationState::WithAgent { .. } => "with_agent",
+            ConversationState::AwaitingReply { .. } => "awaiting_reply",
+            ConversationState::Resolved { .. } => "resolved",
+        }
+    }
+}
+
+/// A value in a key-value card, typed so the widget can format it for the shopper's locale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Value {
+    Text { text: String },
+    Money { money: Money },
+    /// A calendar day, ISO 8601 `YYYY-MM-DD`.
+    Date { date: String },
+}
+
+/// One row of a key-value card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    pub label: String,
+    pub value: Value,
+}
+
+/// What an action button does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Opens a link (the widget only follows allow-listed https links).
+    Link { url: String },
+    /// Asks for a person.
+    Handoff,
+    /// Sends this text as the shopper's next message.
+    Reply { text: String },
+}
+
+/// An action button.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    pub action: Action,
+}
+
+/// Structured content of a message; always rendered as text, never as HTML.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Paragraph { text: String },
+    Bullets { items: Vec<String> },
+    /// A key-value card such as an order or a payment schedule.
+    Card { title: String, fields: Vec<Field> },
+    Actions { buttons: Vec<Button> },
+}
+
+/// Why a conversation went to a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// The shopper asked for a person.
+    Requested,
+    /// The topic always goes to a person (fraud, hardship, ...).
+    SensitiveTopic,
+    /// The assistant was not sure, or did not help twice in a row.
+    Unsure,
+    /// The shopper is frustrated.
+    Frustration,
+    /// The task needs a person to complete (e.g. closing an account).
+    NeedsPerson,
+}
+
+impl HandoffReason {
+    /// Stable name, as used in metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HandoffReason::Requested => "requested",
+            HandoffReason::SensitiveTopic => "sensitive_topic",
+            HandoffReason::Unsure => "unsure",
+            HandoffReason::Frustration => "frustration",
+            HandoffReason::NeedsPerson => "needs_person",
+        }
+    }
+}
+
+/// What the assistant knew when it wrote a reply; stored with each assistant message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplyMeta {
+    /// Topic id, e.g. `next_payment` or `unknown`.
+    pub topic: String,
+    /// Calibrated confidence in the topic, 0 to 1.
+    pub confidence: f32,
+    /// Knowledge-base article ids behind every policy statement.
+    pub sources: Vec<String>,
+    /// Set when this reply hands the conversation to a person.
+    pub handoff: Option<HandoffReason>,
+}
+
+/// A message in a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Server id.
+    pub id: String,
+    /// The sender's idempotency key, for shopper and agent messages.
+    pub client_id: Option<String>,
+    /// Position in the conversation's event sequence.
+    pub seq: u64,
+    pub author: Author,
+    /// Display name for agent messages.
+    pub author_name: Option<String>,
+    /// Plain-text rendering of the whole message (what a screen reader or an email gets).
+    pub text: String,
+    /// Structured content; a shopper message is one paragraph.
+    pub blocks: Vec<Block>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Present on assistant messages.
+    pub meta: Option<ReplyMeta>,
+}
+
+/// A conversation and its messages so far.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: String,
+    pub state: ConversationState,
+    /// Sequence number of the newest event; a stream opened with this as `Last-Event-ID` sends
+    /// only what is new.
+    pub last_seq: u64,
+    pub created_at: String,
+    pub messages: Vec<Message>,
+}
+
+/// Body of `POST /v1/conversations/{id}/messages`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SendMessage {
+    /// Client-generated idempotency key: sending the same id twice stores one message.
+    pub client_id: String,
+    pub text: String,
+}
+
+/// Answer to a send: the stored message (the earlier one when `duplicate`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SendAck {
+    pub message: Message,
+    /// True when this id had been sent before and nothing new was stored.
+    pub duplicate: bool,
+}
+
+/// Body of `POST /v1/conversations/{id}/handoff`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HandoffRequest {
+    /// Optional note from the shopper.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Body of `POST /v1/conversations/{id}/contact` (leave an email while no person is available).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeaveContact {
+    pub email: String,
+}
+
+/// Body of `POST /v1/conversations/{id}/rating`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// 1 to 5.
+    pub score: u8,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Body of `POST /v1/conversations/{id}/typing`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Typing {
+    pub active: bool,
+}
+
+/// One event in a conversation's stream. Durable events carry the conversation's sequence number
+/// (the SSE `id`); typing indicators are ephemeral and carry none.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A stored message.
+    Message { message: Message },
+    /// The conversation changed state.
+    State { seq: u64, state: ConversationState },
+    /// Someone is (or stopped) typing; not stored, not replayed.
+    Typing { author: Author, active: bool },
+}
+
+impl Event {
+    /// The durable sequence number, if this event is stored.
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            Event::Message { message } => Some(message.seq),
+            Event::State { seq, .. } => Some(*seq),
+            Event::Typing { .. } => None,
+        }
+    }
+
+    /// The SSE `event:` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Message { .. } => "message",
+            Event::State { .. } => "state",
+            Event::Typing { .. } => "typing",
+        }
+    }
+}
+
+/// Colours and texts a merchant may set; applied by the widget as CSS custom properties.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Theme {
+    /// Accent colour (`#rrggbb`), used for the launcher, the header and the shopper's bubbles.
+    pub accent: String,
+    /// Text colour on the accent (`#rrggbb`).
+    pub on_accent: String,
+    /// `right` or `left`.
+    pub position: String,
+    /// Launcher label.
+    pub launcher_label: String,
+}
+
+/// Answer to `GET /v1/merchants/{id}/config`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MerchantConfig {
+    pub merchant_id: String,
+    /// The merchant's store name.
+    pub name: String,
+    /// The payment provider's name shown in the widget header.
+    pub provider_name: String,
+    pub theme: Theme,
+    /// Human support hours, in words, e.g. `08:00–22:00 CET every day`.
+    pub support_hours: String,
+}
+
+/// The one error body every endpoint answers with on failure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for code (`code`) and for people (`message`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `text_too_long`.
+    pub code: String,
+    /// A sentence saying what happened and what to do next.
+    pub message: String,
+    /// The offending field, for validation errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(v: &T) {
+        let text = serde_json::to_string(v).unwrap();
+        let back: T = serde_json::from_str(&text).unwrap();
+        assert_eq!(&back, v, "round trip changed {text}");
+    }
+
+    fn sample_message() -> Message {
+        Message {
+            id: "m1".into(),
+            client_id: Some("c1".into()),
+            seq: 3,
+            author: Author::Assistant,
+            author_name: None,
+            text: "Your next payment is €50.00 on 2026-11-28.".into(),
+            blocks: vec![
+                Block::Paragraph { text: "Your next payment".into() },
+                Block::Bullets { items: vec!["a".into(), "b".into()] },
+                Block::Card {
+                    title: "FP-1001".into(),
+                    fields: vec![
+                        Field { label: "Amount".into(), value: Value::Money { money: Money::eur(5000) } },
+                        Field { label: "Due".into(), value: Value::Date { date: "2026-11-28".into() } },
+                        Field { label: "Store".into(), value: Value::Text { text: "Nordic".into() } },
+                    ],
+                },
+                Block::Actions {
+                    buttons: vec![
+                        Button { label: "Pay early".into(), action: Action::Link { url: "https://x".into() } },
+                        Button { label: "Talk to a person".into(), action: Action::Handoff },
+                        Button { label: "Refund?".into(), action: Action::Reply { text: "refund".into() } },
+                    ],
+                },
+            ],
+            created_at: "2026-11-25T10:00:00Z".into(),
+            meta: Some(ReplyMeta {
+                topic: "next_payment".into(),
+                confidence: 0.93,
+                sources: vec!["kb/pay-in-4".into()],
+                handoff: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn every_type_round_trips() {
+        round_trip(&sample_message());
+        for state in [
+            ConversationState::Assistant,
+            ConversationState::Queued { position: 2, estimated_wait_secs: Some(120) },
+            ConversationState::WithAgent { agent_name: "Sam".into() },
+            ConversationState::AwaitingReply { contact: Some("a@b.c".into()) },
+            ConversationState::Resolved { rating: None },
+        ] {
+            round_trip(&state);
+            round_trip(&Event::State { seq: 9, state });
+        }
+        round_trip(&Event::Message { message: sample_message() });
+        round_trip(&Event::Typing { author: Author::Agent, active: true });
+        round_trip(&ErrorBody {
+            error: ErrorDetail { code: "x".into(), message: "y".into(), field: Some("text".into()) },
+        });
+    }
+
+    #[test]
+    fn states_are_tagged_by_status_in_snake_case() {
+        let v = serde_json::to_value(ConversationState::Queued { position: 1, estimated_wait_secs: None }).unwrap();
+        assert_eq!(v, json!({"status": "queued", "position": 1, "estimated_wait_secs": null}));
+        let v = serde_json::to_value(ConversationState::WithAgent { agent_name: "Sam".into() }).unwrap();
+        assert_eq!(v["status"], "with_agent");
+    }
+
+    #[test]
+    fn money_is_minor_units_and_currency() {
+        let v = serde_json::to_value(Money::eur(10825)).unwrap();
+        assert_eq!(v, json!({"minor": 10825, "currency": "EUR"}));
+        assert_eq!(Money::eur(10825).plain(), "€108.25");
+        assert_eq!(Money::eur(-5).plain(), "-€0.05");
+    }
+
+    #[test]
+    fn session_request_fields_are_optional() {
+        let r: CreateSession = serde_json::from_str(r#"{"merchant_id":"m"}"#).unwrap();
+        assert_eq!(r.locale, None);
+        assert_eq!(r.identity_token, None);
+    }
+
+    #[test]
+    fn event_seq_is_none_only_for_typing() {
+        assert_eq!(Event::Message { message: sample_message() }.seq(), Some(3));
+        assert_eq!(Event::Typing { author: Author::Shopper, active: false }.seq(), None);
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the build toolchain for the Wasm parts when missing (see ../shared/ENVIRONMENT.md).
+# Idempotent: every tool already present at the pinned version is reused.
+set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! trunk --version 2>/dev/null | grep -q '0.21.14'; then
+  log "installing trunk 0.21.14 (about 10 minutes on two cores)"
+  cargo install --locked trunk@0.21.14
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
+  log "installing wasm-bindgen-cli 0.2.130 (about 5 minutes)"
+  cargo install wasm-bindgen-cli@0.2.130
+fi
+
+# wasm-opt from npm's binaryen (Debian's 108 emits Wasm that Chromium rejects).
+if [ ! -x "$root/tools/node_modules/.bin/wasm-opt" ]; then
+  log "installing binaryen 132 (wasm-opt) from npm"
+  mkdir -p "$root/tools"
+  (cd "$root/tools" && npm install --no-audit --no-fund --silent binaryen@132.0.0 >/dev/null)
+fi
+log "build tools ready"

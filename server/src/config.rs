@@ -1,0 +1,58 @@
+//! Server configuration, from command-line flags or `TANDEM_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+/// How the server runs.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "TANDEM_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Directory holding the SQLite database file; created on first start.
+    #[arg(long, env = "TANDEM_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Directory with the built web assets (`embed/`, `console/`), the loader and the demo page.
+    #[arg(long, env = "TANDEM_ASSETS_DIR", default_value = "dist")]
+    pub assets_dir: PathBuf,
+    /// Directory with the demo merchant page (served under `/demo/` in demo mode).
+    #[arg(long, env = "TANDEM_DEMO_DIR", default_value = "demo")]
+    pub demo_dir: PathBuf,
+    /// Demo mode: seeds the demo merchant, shopper and agents, and enables `/demo/`.
+    #[arg(long, env = "TANDEM_DEMO", default_value_t = false)]
+    pub demo: bool,
+    /// A fixed "today" (YYYY-MM-DD) for demos and tests; the real date otherwise.
+    #[arg(long, env = "TANDEM_TODAY")]
+    pub today: Option<NaiveDate>,
+    /// Shared secret (HS256) the provider's backend signs identity tokens with.
+    #[arg(long, env = "TANDEM_IDENTITY_SECRET", default_value = "")]
+    pub identity_secret: String,
+}
+
+impl Config {
+    /// A configuration for tests: demo data, fixed date, given directories.
+    pub fn for_tests(data_dir: PathBuf, assets_dir: PathBuf, demo_dir: PathBuf) -> Self {
+        Config {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            data_dir,
+            assets_dir,
+            demo_dir,
+            demo: true,
+            today: Some(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
+            identity_secret: "test-secret".into(),
+        }
+    }
+
+    /// The identity secret, falling back to a fixed demo secret in demo mode only.
+    pub fn identity_secret(&self) -> Option<Vec<u8>> {
+        if !self.identity_secret.is_empty() {
+            Some(self.identity_secret.as_bytes().to_vec())
+        } else if self.demo {
+            Some(b"tandem-demo-identity-secret".to_vec())
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The Tandem server: the JSON API and live event streams under `/v1`, the widget's static assets,
+//! the loader and the demo merchant page. `app` builds the router; `main.rs` only parses the
+//! configuration and serves it.
+
+pub mod assets;
+pub mod config;
+pub mod conversations;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod handoff;
+pub mod identity;
+pub mod ledger;
+pub mod merchants;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use chrono::{NaiveDate, Utc};
+use sqlx::SqlitePool;
+use tandem_assistant::Assistant;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use config::Config;
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub config: Arc<Config>,
+    pub hub: Arc<events::Hub>,
+    pub assistant: Arc<Assistant>,
+    pub ledger: Arc<dyn ledger::Ledger>,
+    /// The origin the widget is served from (`http://localhost:8080`), used for the loader, the
+    /// demo page and `postMessage` targets.
+    pub public_origin: Arc<str>,
+    /// Serialises writers so that sequence numbers are published in the order they are committed.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl AppState {
+    /// Opens the database, seeds the demo data in demo mode, and assembles the state.
+    pub async fn new(config: Config, assistant: Arc<Assistant>, public_origin: String) -> anyhow::Result<Self> {
+        let db = db::open(&config.data_dir).await?;
+        let sqlite_ledger = ledger::SqliteLedger::new(db.clone());
+        let state = AppState {
+            db,
+            hub: Arc::new(events::Hub::default()),
+            assistant,
+            ledger: Arc::new(sqlite_ledger),
+            public_origin: public_origin.into(),
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            config: Arc::new(config),
+        };
+        if state.config.demo {
+            demo::seed(&state).await?;
+        }
+        Ok(state)
+    }
+
+    /// "Today" for account answers: the configured fixed day, or the real date.
+    pub fn today(&self) -> NaiveDate {
+        self.config.today.unwrap_or_else(|| Utc::now().date_naive())
+    }
+}
+
+/// The current instant as RFC 3339, the format every stored timestamp uses.
+pub fn now_rfc3339() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(sessions::routes())
+        .merge(conversations::routes())
+        .merge(merchants::routes())
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ));
+    Router::new()
+        .nest("/v1", api)
+        .merge(demo::routes(&state))
+        .merge(assets::routes(&state))
+        .fallback(assets::not_found)
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .with_state(state)
+}
+
+/// Binds `config.bind`, builds the state and serves until Ctrl-C. Returns the bound address through
+/// `on_bound` (tests bind port 0).
+pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let addr = listener.local_addr()?;
+    let origin = std::env::var("TANDEM_PUBLIC_ORIGIN").unwrap_or_else(|_| format!("http://localhost:{}", addr.port()));
+    let state = AppState::new(config, assistant, origin.clone()).await?;
+    let demo = state.config.demo;
+    tracing::info!(%addr, %origin, "Tandem listening");
+    if demo {
+        println!("Tandem demo: http://127.0.0.1:{}/demo/  (widget served from {origin})", addr.port());
+    }
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

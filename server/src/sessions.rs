@@ -1,0 +1,153 @@
+//! Shopper sessions: `POST /v1/sessions` issues a random 256-bit bearer token (stored hashed),
+//! bound to one shopper; the [`ShopperSession`] extractor authenticates every shopper call.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use tandem_protocol::{CreateSession, Session, Shopper};
+
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::{identity, now_rfc3339, AppState};
+
+/// How long a shopper session lasts.
+const SESSION_DAYS: i64 = 30;
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/sessions", post(create_session))
+}
+
+/// An authenticated shopper session, extracted from `Authorization: Bearer <token>`.
+#[derive(Clone, Debug)]
+pub struct ShopperSession {
+    pub shopper_id: String,
+    pub shopper_name: Option<String>,
+    pub identified: bool,
+    pub merchant_id: String,
+    pub locale: String,
+}
+
+/// SHA-256 of a token, hex: what the database stores instead of the token.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh random 256-bit token, hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+async fn create_session(State(state): State<AppState>, ApiJson(req): ApiJson<CreateSession>) -> ApiResult<(StatusCode, Json<Session>)> {
+    let merchant_id = req.merchant_id.trim();
+    if merchant_id.is_empty() {
+        return Err(ApiError::field("missing_merchant", "merchant_id", "merchant_id is required."));
+    }
+    let known: Option<String> = sqlx::query_scalar("SELECT id FROM merchants WHERE id = ?")
+        .bind(merchant_id)
+        .fetch_optional(&state.db)
+        .await?;
+    if known.is_none() {
+        return Err(ApiError::not_found("unknown_merchant", format!("No merchant with id '{merchant_id}' is configured.")));
+    }
+    let locale = req.locale.as_deref().and_then(normalise_locale).unwrap_or_else(|| "en".into());
+
+    let shopper = match req.identity_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let secret = state.config.identity_secret().ok_or_else(|| {
+                ApiError::unauthorized("identity_not_supported", identity::IdentityError::NotConfigured.to_string())
+            })?;
+            let claims = identity::verify(token, &secret, Utc::now().timestamp()).map_err(|e| {
+                ApiError::unauthorized("invalid_identity_token", format!("{e}. Sign in again to see your account."))
+            })?;
+            Shopper { id: claims.sub, name: claims.name, identified: true }
+        }
+        None => Shopper { id: format!("anon-{}", uuid::Uuid::new_v4()), name: None, identified: false },
+    };
+
+    let token = new_token();
+    let expires_at = (Utc::now() + Duration::days(SESSION_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, shopper_id, shopper_name, identified, merchant_id, locale, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(hash_token(&token))
+    .bind(&shopper.id)
+    .bind(&shopper.name)
+    .bind(shopper.identified)
+    .bind(merchant_id)
+    .bind(&locale)
+    .bind(now_rfc3339())
+    .bind(&expires_at)
+    .execute(&state.db)
+    .await?;
+    Ok((StatusCode::CREATED, Json(Session { token, shopper, locale, expires_at })))
+}
+
+/// Accepts a BCP 47-shaped tag (`sv`, `en-GB`, `ar`); anything else falls back to the default.
+fn normalise_locale(tag: &str) -> Option<String> {
+    let tag = tag.trim();
+    let ok = !tag.is_empty()
+        && tag.len() <= 35
+        && tag.split('-').all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    ok.then(|| tag.to_string())
+}
+
+impl FromRequestParts<AppState> for ShopperSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized("missing_token", "Send the session token as `Authorization: Bearer <token>`.")
+        })?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::unauthorized("missing_token", "The Authorization header must be `Bearer <token>`."))?;
+        let row: Option<(String, Option<String>, bool, String, String, String)> = sqlx::query_as(
+            "SELECT shopper_id, shopper_name, identified, merchant_id, locale, expires_at FROM sessions WHERE token_hash = ?",
+        )
+        .bind(hash_token(token))
+        .fetch_optional(&state.db)
+        .await?;
+        let Some((shopper_id, shopper_name, identified, merchant_id, locale, expires_at)) = row else {
+            return Err(ApiError::unauthorized("invalid_session", "This session is not valid. Start a new session."));
+        };
+        let expired = chrono::DateTime::parse_from_rfc3339(&expires_at).map(|t| t < Utc::now()).unwrap_or(true);
+        if expired {
+            return Err(ApiError::unauthorized("session_expired", "This session has expired. Start a new session."));
+        }
+        Ok(ShopperSession { shopper_id, shopper_name, identified, merchant_id, locale })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_are_checked_for_shape() {
+        assert_eq!(normalise_locale("en-GB").as_deref(), Some("en-GB"));
+        assert_eq!(normalise_locale("ar").as_deref(), Some("ar"));
+        assert_eq!(normalise_locale("<script>"), None);
+        assert_eq!(normalise_locale("en--GB"), None);
+    }
+
+    #[test]
+    fn tokens_are_256_bits_and_hashing_is_stable() {
+        let t = new_token();
+        assert_eq!(t.len(), 64);
+        assert_ne!(t, new_token());
+        assert_eq!(hash_token(&t), hash_token(&t));
+        assert_ne!(hash_token(&t), t);
+    }
+}

@@ -1,0 +1,116 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn sending_the_same_client_id_twice_stores_one_message() {
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    let first = app.send(&token, &conv, "c-1", "How do late fees work?").await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["duplicate"], false);
+    let again = app.send(&token, &conv, "c-1", "How do late fees work?").await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["message"]["id"], first["message"]["id"]);
+    assert_eq!(again["message"]["seq"], first["message"]["seq"]);
+
+    // One shopper message and one assistant reply, never a second copy of either.
+    let c = app.wait_for_messages(&token, &conv, 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let c2 = app.get_conversation(&token, &conv).await;
+    assert_eq!(c2["messages"].as_array().unwrap().len(), 2, "{c2}");
+    let shopper: Vec<&Value> = c["messages"].as_array().unwrap().iter().filter(|m| m["author"] == "shopper").collect();
+    assert_eq!(shopper.len(), 1);
+}
+
+#[tokio::test]
+async fn assistant_reply_carries_its_metadata() {
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    app.send(&token, &conv, "c-1", "How do late fees work?").await;
+    let c = app.wait_for_messages(&token, &conv, 2).await;
+    let reply = &c["messages"][1];
+    assert_eq!(reply["author"], "assistant");
+    assert_eq!(reply["meta"]["topic"], "late_fee");
+    assert!(reply["meta"]["sources"].as_array().unwrap().iter().any(|s| s == "kb/late-fee"), "{reply}");
+    assert!(reply["text"].as_str().unwrap().contains("€7"));
+    assert_eq!(c["last_seq"], 2);
+}
+
+#[tokio::test]
+async fn identified_shopper_gets_account_answers_and_anonymous_does_not() {
+    let app = spawn_app().await;
+    let token = app.identified_session().await;
+    let conv = app.conversation(&token).await;
+    app.send(&token, &conv, "c-1", "When is my next payment?").await;
+    let c = app.wait_for_messages(&token, &conv, 2).await;
+    let text = c["messages"][1]["text"].as_str().unwrap();
+    assert!(text.contains("€50.00") && text.contains("FP-1001") && text.contains("2026-11-28"), "{text}");
+
+    let anon = app.anonymous_session().await;
+    let conv = app.conversation(&anon).await;
+    app.send(&anon, &conv, "c-1", "When is my next payment?").await;
+    let c = app.wait_for_messages(&anon, &conv, 2).await;
+    let text = c["messages"][1]["text"].as_str().unwrap();
+    assert!(!text.contains("FP-1001") && !text.contains("€50.00"), "anonymous shopper saw account data: {text}");
+}
+
+#[tokio::test]
+async fn asking_for_a_person_queues_the_conversation_once() {
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    let url = app.url(&format!("/v1/conversations/{conv}/handoff"));
+    let res = app.client.post(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let state: Value = res.json().await.unwrap();
+    assert_eq!(state["status"], "queued");
+    assert_eq!(state["position"], 1);
+    // Asking again changes nothing and adds no event.
+    let again: Value = app.client.post(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(again, state);
+    let c = app.get_conversation(&token, &conv).await;
+    assert_eq!(c["state"]["status"], "queued");
+    assert_eq!(c["last_seq"], 1);
+
+    // A second shopper who asks later is behind the first.
+    let other = app.anonymous_session().await;
+    let conv2 = app.conversation(&other).await;
+    let res: Value = app
+        .client
+        .post(app.url(&format!("/v1/conversations/{conv2}/handoff")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["position"], 2);
+}
+
+#[tokio::test]
+async fn messages_survive_a_server_restart_on_the_same_database_file() {
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    app.send(&token, &conv, "c-1", "hello there").await;
+    app.wait_for_messages(&token, &conv, 2).await;
+    // A second server over the same data directory sees the same conversation.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let state = tandem_server::AppState::new((*app.state.config).clone(), app.state.assistant.clone(), format!("http://localhost:{port}"))
+        .await
+        .unwrap();
+    tokio::spawn(async move { axum::serve(listener, tandem_server::app(state)).await.unwrap() });
+    let res = app.client.get(format!("http://127.0.0.1:{port}/v1/conversations/{conv}")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["messages"][0]["text"], "hello there");
+}

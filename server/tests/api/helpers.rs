@@ -1,0 +1,184 @@
+//! `spawn_app` and small clients for the tests.
+
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use tandem_assistant::Assistant;
+use tandem_server::{app, AppState, Config};
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub port: u16,
+    pub client: Client,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+fn assistant() -> Arc<Assistant> {
+    static A: OnceLock<Arc<Assistant>> = OnceLock::new();
+    A.get_or_init(|| Arc::new(Assistant::new())).clone()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Starts the server on 127.0.0.1:0 with a fresh data directory, in demo mode, today = 2026-11-25.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config::for_tests(dir.path().join("data"), repo().join("dist"), repo().join("demo"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let state = AppState::new(config, assistant(), format!("http://localhost:{port}")).await.expect("state");
+    let router = app(state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    TestApp { base: format!("http://127.0.0.1:{port}"), port, client: Client::new(), state, _dir: dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Creates an anonymous session for the demo merchant and returns its token.
+    pub async fn anonymous_session(&self) -> String {
+        let res = self.client.post(self.url("/v1/sessions")).json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a session identified as the demo shopper (through the demo token endpoint).
+    pub async fn identified_session(&self) -> String {
+        let jwt: Value = self.client.post(self.url("/demo/identity-token")).send().await.unwrap().json().await.unwrap();
+        let res = self
+            .client
+            .post(self.url("/v1/sessions"))
+            .json(&json!({"merchant_id": "nordic-outdoor", "identity_token": jwt["token"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["shopper"]["identified"], true);
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a conversation and returns its id.
+    pub async fn conversation(&self, token: &str) -> String {
+        let res = self.client.post(self.url("/v1/conversations")).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn send(&self, token: &str, conversation: &str, client_id: &str, text: &str) -> Response {
+        self.client
+            .post(self.url(&format!("/v1/conversations/{conversation}/messages")))
+            .bearer_auth(token)
+            .json(&json!({"client_id": client_id, "text": text}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_conversation(&self, token: &str, conversation: &str) -> Value {
+        let res = self.client.get(self.url(&format!("/v1/conversations/{conversation}"))).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    /// Waits (up to 5 s) until the conversation holds `n` messages, and returns it.
+    pub async fn wait_for_messages(&self, token: &str, conversation: &str, n: usize) -> Value {
+        for _ in 0..100 {
+            let c = self.get_conversation(token, conversation).await;
+            if c["messages"].as_array().unwrap().len() >= n {
+                return c;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("conversation never reached {n} messages: {}", self.get_conversation(token, conversation).await);
+    }
+
+    /// Opens the event stream, optionally after a sequence number.
+    pub async fn stream(&self, token: &str, conversation: &str, last_event_id: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(&format!("/v1/conversations/{conversation}/events"))).bearer_auth(token);
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id);
+        }
+        req.send().await.unwrap()
+    }
+}
+
+/// One parsed Server-Sent Event.
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: Value,
+}
+
+/// Reads SSE frames from a streaming response.
+pub struct SseReader {
+    body: Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buf: String,
+}
+
+impl SseReader {
+    pub fn new(res: Response) -> Self {
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "text/event-stream");
+        SseReader { body: Box::pin(res.bytes_stream()), buf: String::new() }
+    }
+
+    /// The next event with data (comments skipped); panics after 5 s without one.
+    pub async fn next(&mut self) -> Sse {
+        tokio::time::timeout(Duration::from_secs(5), self.next_inner()).await.expect("no SSE event within 5 s")
+    }
+
+    /// The next event of the given kind, skipping others.
+    pub async fn next_of(&mut self, kind: &str) -> Sse {
+        loop {
+            let e = self.next().await;
+            if e.event == kind {
+                return e;
+            }
+        }
+    }
+
+    async fn next_inner(&mut self) -> Sse {
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let frame: String = self.buf.drain(..end + 2).collect();
+                let (mut id, mut event, mut data) = (None, "message".to_string(), String::new());
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_string());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if !data.is_empty() {
+                    return Sse { id, event, data: serde_json::from_str(&data).expect("SSE data is JSON") };
+                }
+            }
+            let chunk = self.body.next().await.expect("stream ended").expect("stream error");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+/// Asserts an error response: status, `error.code`, and a non-empty message.
+pub async fn assert_error(res: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(res.status(), status, "wrong status for expected error {code}");
+    let body: Value = res.json().await.expect("error body is JSON");
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.len() > 10), "error message should explain: {body}");
+    body
+}

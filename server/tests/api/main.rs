@@ -1,0 +1,8 @@
+//! Server integration tests: the real server on an ephemeral port, a fresh SQLite file per test,
+//! real HTTP through reqwest.
+
+mod conversations;
+mod errors;
+mod helpers;
+mod sessions;
+mod streams;

@@ -1,0 +1,74 @@
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, spawn_app};
+
+#[tokio::test]
+async fn anonymous_session_gets_a_256_bit_token_that_is_stored_hashed() {
+    let app = spawn_app().await;
+    let res = app.client.post(app.url("/v1/sessions")).json(&json!({"merchant_id": "nordic-outdoor", "locale": "sv-SE"})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(token.len(), 64);
+    assert_eq!(body["shopper"]["identified"], false);
+    assert_eq!(body["locale"], "sv-SE");
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&app.state.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token, "the raw token must never be stored");
+}
+
+#[tokio::test]
+async fn identity_token_from_the_provider_identifies_the_shopper() {
+    let app = spawn_app().await;
+    let jwt: Value = app.client.post(app.url("/demo/identity-token")).send().await.unwrap().json().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .json(&json!({"merchant_id": "nordic-outdoor", "identity_token": jwt["token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["shopper"], json!({"id": "alex", "name": "Alex Morgan", "identified": true}));
+}
+
+#[tokio::test]
+async fn forged_identity_token_is_refused() {
+    let app = spawn_app().await;
+    let forged = tandem_server::identity::sign(
+        &tandem_server::identity::IdentityClaims { sub: "alex".into(), name: None, exp: 9_999_999_999 },
+        b"not-the-provider-secret",
+    );
+    let res = app
+        .client
+        .post(app.url("/v1/sessions"))
+        .json(&json!({"merchant_id": "nordic-outdoor", "identity_token": forged}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, StatusCode::UNAUTHORIZED, "invalid_identity_token").await;
+}
+
+#[tokio::test]
+async fn unknown_or_missing_merchant_is_a_clear_error() {
+    let app = spawn_app().await;
+    let res = app.client.post(app.url("/v1/sessions")).json(&json!({"merchant_id": "nobody"})).send().await.unwrap();
+    assert_error(res, StatusCode::NOT_FOUND, "unknown_merchant").await;
+    let res = app.client.post(app.url("/v1/sessions")).json(&json!({"merchant_id": "  "})).send().await.unwrap();
+    let body = assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "missing_merchant").await;
+    assert_eq!(body["error"]["field"], "merchant_id");
+}
+
+#[tokio::test]
+async fn merchant_config_is_public_and_unknown_merchants_are_404() {
+    let app = spawn_app().await;
+    let res = app.client.get(app.url("/v1/merchants/nordic-outdoor/config")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["provider_name"], "Fjord Pay");
+    assert_eq!(body["theme"]["position"], "right");
+    let res = app.client.get(app.url("/v1/merchants/nope/config")).send().await.unwrap();
+    assert_error(res, StatusCode::NOT_FOUND, "unknown_merchant").await;
+}

@@ -1,0 +1,448 @@
+//! The widget's root component and its controller: session and conversation bootstrap, sending
+//! with delivery states and an outbox that survives reloads, the live stream with reconnect, and
+//! the request for a person.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::html::{Div, Textarea};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tandem_protocol::{Author, ConversationState, CreateSession, SendMessage};
+
+use crate::api::{self, ApiError};
+use crate::blocks::{BlockEnv, BlockView};
+use crate::boot::Boot;
+use crate::chat::{Chat, Connection, Delivery, Entry};
+use crate::composer::Composer;
+use crate::host::{self, FromHost, ToHost};
+use crate::i18n::{self, fill, Strings};
+use crate::storage::{self, Outgoing, StoredSession};
+use crate::stream::{self, StreamEnd};
+
+/// Where start-up stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Starting,
+    Ready,
+    Failed(String),
+}
+
+/// The widget's controller, shared through context. Every field is a handle, so it is `Copy`.
+#[derive(Clone, Copy)]
+struct Ctl {
+    boot: StoredValue<Boot>,
+    chat: Chat,
+    token: RwSignal<Option<String>>,
+    conversation: RwSignal<Option<String>>,
+    phase: RwSignal<Phase>,
+    title: RwSignal<Option<String>>,
+    /// The shopper asked for a person before the conversation was ready.
+    want_person: RwSignal<bool>,
+    /// The identity token from the host, once it arrived.
+    identity: RwSignal<Option<String>>,
+    identity_settled: RwSignal<bool>,
+    /// Bumped whenever a new stream loop starts, so older loops stop.
+    stream_generation: StoredValue<u32>,
+}
+
+fn merchant(ctl: Ctl) -> String {
+    ctl.boot.with_value(|b| b.merchant.clone())
+}
+
+fn host_origin(ctl: Ctl) -> Option<String> {
+    ctl.boot.with_value(|b| b.host_origin.clone())
+}
+
+/// A random client message id (128 bits, hex), the send's idempotency key.
+fn new_client_id() -> String {
+    let mut bytes = [0u8; 16];
+    if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = c.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn sleep_ms(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+/// Finds or creates the session: reuses the stored one unless an identity token calls for an
+/// identified session.
+async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
+    let m = merchant(ctl);
+    let identity = ctl.identity.get_untracked();
+    if let Some(stored) = storage::session(&m) {
+        if identity.is_none() || stored.identified {
+            return Ok(stored.token);
+        }
+    }
+    let locale = ctl.boot.with_value(|b| b.locale.clone());
+    let s = api::create_session(&CreateSession { merchant_id: m.clone(), locale: Some(locale), identity_token: identity }).await?;
+    storage::set_session(&m, Some(&StoredSession { token: s.token.clone(), shopper_id: s.shopper.id, identified: s.shopper.identified }));
+    storage::set_conversation(&m, None);
+    Ok(s.token)
+}
+
+/// Session, conversation, transcript, then the live stream.
+async fn start(ctl: Ctl) {
+    ctl.phase.set(Phase::Starting);
+    if ctl.boot.with_value(|b| b.identity_pending) {
+        // The host promised an identity token; give it a moment to arrive.
+        for _ in 0..30 {
+            if ctl.identity_settled.get_untracked() {
+                break;
+            }
+            sleep_ms(100).await;
+        }
+    }
+    let m = merchant(ctl);
+    let mut attempts = 0;
+    let conversation = loop {
+        attempts += 1;
+        let token = match ensure_session(ctl).await {
+            Ok(t) => t,
+            Err(e) => return ctl.phase.set(Phase::Failed(e.to_string())),
+        };
+        let existing = match storage::conversation(&m) {
+            Some(id) => api::conversation(&token, &id).await.map(Some),
+            None => Ok(None),
+        };
+        let found = match existing {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => api::create_conversation(&token).await,
+            Err(e) if e.is_missing() => api::create_conversation(&token).await,
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(c) => {
+                ctl.token.set(Some(token));
+                break c;
+            }
+            Err(e) if e.is_auth() && attempts < 2 => storage::set_session(&m, None),
+            Err(e) => return ctl.phase.set(Phase::Failed(e.to_string())),
+        }
+    };
+    storage::set_conversation(&m, Some(&conversation.id));
+    ctl.chat.load(&conversation.messages, conversation.state, conversation.last_seq);
+    ctl.conversation.set(Some(conversation.id));
+    ctl.phase.set(Phase::Ready);
+    flush_outbox(ctl);
+    if ctl.want_person.get_untracked() {
+        ctl.want_person.set(false);
+        request_person(ctl);
+    }
+    let generation = ctl.stream_generation.get_value() + 1;
+    ctl.stream_generation.set_value(generation);
+    stream_loop(ctl, generation).await;
+}
+
+async fn stream_loop(ctl: Ctl, generation: u32) {
+    let backoff = Rc::new(Cell::new(500u32));
+    loop {
+        if ctl.stream_generation.get_value() != generation {
+            return;
+        }
+        let (Some(token), Some(conv)) = (ctl.token.get_untracked(), ctl.conversation.get_untracked()) else { return };
+        let b = backoff.clone();
+        let on_open = move || {
+            b.set(500);
+            ctl.chat.connection.set(Connection::Live);
+            // Messages that failed while offline go out again once the stream is back.
+            retry_failed(ctl);
+        };
+        let on_event = move |e| {
+            ctl.chat.apply(e);
+        };
+        let end = stream::run_once(&token, &conv, ctl.chat.last_seq.get_untracked(), &on_open, &on_event).await;
+        if ctl.stream_generation.get_value() != generation {
+            return;
+        }
+        match end {
+            StreamEnd::Refused(_) => {
+                // The session or conversation is no longer ours: start over.
+                storage::set_session(&merchant(ctl), None);
+                spawn_local(start(ctl));
+                return;
+            }
+            StreamEnd::Dropped(_) => {
+                ctl.chat.connection.set(Connection::Reconnecting);
+                sleep_ms(backoff.get()).await;
+                backoff.set(stream::next_backoff(backoff.get()));
+            }
+        }
+    }
+}
+
+fn save_outbox(ctl: Ctl) {
+    let items: Vec<Outgoing> = ctl.chat.entries.with_untracked(|es| {
+        es.iter()
+            .filter(|e| e.author == Author::Shopper && e.delivery.get_untracked() != Delivery::Sent)
+            .map(|e| Outgoing { client_id: e.key.clone(), text: e.text.clone() })
+            .collect()
+    });
+    storage::set_outbox(&merchant(ctl), &items);
+}
+
+fn flush_outbox(ctl: Ctl) {
+    for item in storage::outbox(&merchant(ctl)) {
+        if ctl.chat.entry(&item.client_id).is_none() {
+            ctl.chat.push_outgoing(&item.client_id, &item.text);
+        }
+        deliver(ctl, item.client_id);
+    }
+}
+
+fn retry_failed(ctl: Ctl) {
+    let keys: Vec<String> = ctl.chat.entries.with_untracked(|es| {
+        es.iter()
+            .filter(|e| matches!(e.delivery.get_untracked(), Delivery::Failed { retry: true, .. }))
+            .map(|e| e.key.clone())
+            .collect()
+    });
+    for k in keys {
+        deliver(ctl, k);
+    }
+}
+
+/// Sends a new message typed by the shopper.
+fn send(ctl: Ctl, text: String) {
+    let client_id = new_client_id();
+    ctl.chat.push_outgoing(&client_id, &text);
+    save_outbox(ctl);
+    if ctl.phase.get_untracked() == Phase::Ready {
+        deliver(ctl, client_id);
+    }
+}
+
+/// Sends (or re-sends, with the same client id) an outgoing entry.
+fn deliver(ctl: Ctl, client_id: String) {
+    let Some(entry) = ctl.chat.entry(&client_id) else { return };
+    let (Some(token), Some(conv)) = (ctl.token.get_untracked(), ctl.conversation.get_untracked()) else { return };
+    entry.delivery.set(Delivery::Sending);
+    spawn_local(async move {
+        let body = SendMessage { client_id: client_id.clone(), text: entry.text.clone() };
+        match api::send_message(&token, &conv, &body).await {
+            Ok(ack) => ctl.chat.upsert(&ack.message),
+            Err(e) => entry.delivery.set(Delivery::Failed { retry: e.is_transient(), reason: e.to_string() }),
+        }
+        save_outbox(ctl);
+    });
+}
+
+fn request_person(ctl: Ctl) {
+    host::post(host_origin(ctl).as_deref(), &ToHost::Handoff);
+    let (Some(token), Some(conv)) = (ctl.token.get_untracked(), ctl.conversation.get_untracked()) else {
+        ctl.want_person.set(true);
+        return;
+    };
+    spawn_local(async move {
+        match api::handoff(&token, &conv).await {
+            Ok(state) => ctl.chat.state.set(state),
+            Err(_) => ctl.want_person.set(true),
+        }
+    });
+}
+
+/// The widget.
+#[component]
+pub fn App() -> impl IntoView {
+    let boot = Boot::from_location();
+    let locale: &'static str = Box::leak(boot.locale.clone().into_boxed_str());
+    let strings = i18n::strings(locale);
+    let ctl = Ctl {
+        boot: StoredValue::new(boot.clone()),
+        chat: Chat::new(),
+        token: RwSignal::new(None),
+        conversation: RwSignal::new(None),
+        phase: RwSignal::new(Phase::Starting),
+        title: RwSignal::new(None),
+        want_person: RwSignal::new(false),
+        identity: RwSignal::new(None),
+        identity_settled: RwSignal::new(!boot.identity_pending),
+        stream_generation: StoredValue::new(0),
+    };
+    let composer_ref = NodeRef::<Textarea>::new();
+
+    host::listen(boot.host_origin.clone(), move |msg| match msg {
+        FromHost::Identify { token } => {
+            ctl.identity.set(Some(token));
+            ctl.identity_settled.set(true);
+        }
+        FromHost::Opened => {
+            ctl.chat.unread.set(0);
+            if let Some(el) = composer_ref.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+        FromHost::Shutdown => {
+            let m = merchant(ctl);
+            storage::set_session(&m, None);
+            storage::set_conversation(&m, None);
+            storage::set_outbox(&m, &[]);
+        }
+    });
+    host::post(boot.host_origin.as_deref(), &ToHost::Ready);
+    {
+        let merchant = boot.merchant.clone();
+        spawn_local(async move {
+            if let Ok(cfg) = api::merchant_config(&merchant).await {
+                ctl.title.set(Some(cfg.provider_name));
+            }
+        });
+    }
+    Effect::new(move |_| {
+        let count = ctl.chat.unread.get();
+        host::post(host_origin(ctl).as_deref(), &ToHost::Unread { count });
+    });
+    spawn_local(start(ctl));
+
+    let close = move || host::post(host_origin(ctl).as_deref(), &ToHost::Close);
+    let embedded = boot.host_origin.is_some();
+    let env = BlockEnv {
+        locale,
+        strings,
+        on_reply: Callback::new(move |text: String| send(ctl, text)),
+        on_handoff: Callback::new(move |_| request_person(ctl)),
+    };
+    let dir = if locale.starts_with("ar") { "rtl" } else { "ltr" };
+
+    view! {
+        <div class="tandem" dir=dir lang=locale
+            on:keydown=move |ev| if ev.key() == "Escape" { close() }>
+            <header class="tandem-header">
+                <h1 class="tandem-header__title">{move || ctl.title.get().unwrap_or_else(|| strings.title_fallback.to_string())}</h1>
+                <button type="button" class="tandem-header__person" data-testid="talk-to-person"
+                    on:click=move |_| request_person(ctl)>
+                    {strings.talk_to_person}
+                </button>
+                <Show when=move || embedded>
+                    <button type="button" class="tandem-header__close" aria-label=strings.close on:click=move |_| close()>
+                        <span aria-hidden="true">"×"</span>
+                    </button>
+                </Show>
+            </header>
+            <Transcript ctl=ctl strings=strings env=env/>
+            <Status ctl=ctl strings=strings/>
+            <Composer strings=strings node_ref=composer_ref on_send=Callback::new(move |t| send(ctl, t))/>
+        </div>
+    }
+}
+
+/// The message list: a polite live region, scrolled to the newest message.
+#[component]
+fn Transcript(ctl: Ctl, strings: &'static Strings, env: BlockEnv) -> impl IntoView {
+    let list_ref = NodeRef::<Div>::new();
+    Effect::new(move |_| {
+        ctl.chat.entries.track();
+        ctl.chat.typing.track();
+        if let Some(el) = list_ref.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    view! {
+        <div class="tandem-transcript" node_ref=list_ref>
+            <p class="tandem-welcome">{strings.welcome}</p>
+            <div role="log" aria-live="polite" aria-label=strings.transcript_label class="tandem-log" data-testid="log">
+                <For each=move || ctl.chat.entries.get() key=|e| e.key.clone() let:entry>
+                    <MessageView entry=entry strings=strings env=env ctl=ctl/>
+                </For>
+            </div>
+            <div class="tandem-typing" role="status" data-testid="typing">
+                {move || ctl.chat.typing.get().map(|who| {
+                    let text = match who {
+                        Author::Agent => fill(strings.agent_typing, "name", &agent_name(ctl.chat.state.get())),
+                        _ => strings.assistant_typing.to_string(),
+                    };
+                    view! { <span class="tandem-typing__dots" aria-hidden="true"><span></span><span></span><span></span></span> <span>{text}</span> }
+                })}
+            </div>
+        </div>
+    }
+}
+
+fn agent_name(state: ConversationState) -> String {
+    match state {
+        ConversationState::WithAgent { agent_name } => agent_name,
+        _ => i18n::EN.agent.to_string(),
+    }
+}
+
+/// One message with its author and, for the shopper's own, its delivery state.
+#[component]
+fn MessageView(entry: Entry, strings: &'static Strings, env: BlockEnv, ctl: Ctl) -> impl IntoView {
+    let (class, who) = match entry.author {
+        Author::Shopper => ("tandem-message tandem-message--shopper", strings.you.to_string()),
+        Author::Assistant => ("tandem-message tandem-message--assistant", strings.assistant.to_string()),
+        Author::Agent => ("tandem-message tandem-message--agent", entry.author_name.clone().unwrap_or_else(|| strings.agent.to_string())),
+        Author::System => ("tandem-message tandem-message--system", strings.system.to_string()),
+    };
+    let delivery = entry.delivery;
+    let key = entry.key.clone();
+    let is_shopper = entry.author == Author::Shopper;
+    view! {
+        <article class=class data-testid="message" data-author=format!("{:?}", entry.author).to_lowercase()>
+            <span class="tandem-visually-hidden">{who}": "</span>
+            <div class="tandem-message__body">
+                {entry.blocks.into_iter().map(|b| view! { <BlockView block=b env=env/> }).collect_view()}
+            </div>
+            <Show when=move || is_shopper>
+                <div class="tandem-message__delivery" data-testid="delivery">
+                    {
+                        let key = key.clone();
+                        move || match delivery.get() {
+                            Delivery::Sending => view! { <span>{strings.sending}</span> }.into_any(),
+                            Delivery::Sent => view! { <span class="tandem-visually-hidden">{strings.sent}</span> }.into_any(),
+                            Delivery::Failed { reason, retry } => {
+                                let key = key.clone();
+                                view! {
+                                    <span class="tandem-message__failed" role="alert">{strings.failed}": "{reason}</span>
+                                    <Show when=move || retry>
+                                        <button type="button" class="tandem-button tandem-button--small"
+                                            on:click={let key = key.clone(); move |_| deliver(ctl, key.clone())}>
+                                            {strings.retry}
+                                        </button>
+                                    </Show>
+                                }.into_any()
+                            }
+                        }
+                    }
+                </div>
+            </Show>
+        </article>
+    }
+}
+
+/// Start-up, connection and conversation-state notices, announced politely.
+#[component]
+fn Status(ctl: Ctl, strings: &'static Strings) -> impl IntoView {
+    let state_text = move || match ctl.chat.state.get() {
+        ConversationState::Assistant => None,
+        ConversationState::Queued { position, estimated_wait_secs } => {
+            let mut t = format!("{} {}", strings.queued, fill(strings.position, "n", &position.to_string()));
+            if let Some(secs) = estimated_wait_secs {
+                t.push(' ');
+                t.push_str(&fill(strings.wait_minutes, "n", &secs.div_ceil(60).max(1).to_string()));
+            }
+            Some(t)
+        }
+        ConversationState::WithAgent { agent_name } => Some(fill(strings.with_agent, "name", &agent_name)),
+        ConversationState::AwaitingReply { .. } => Some(strings.awaiting_reply.to_string()),
+        ConversationState::Resolved { .. } => Some(strings.resolved.to_string()),
+    };
+    view! {
+        <div class="tandem-status" role="status" data-testid="status"
+            data-state=move || ctl.chat.state.get().status()>
+            {move || match ctl.phase.get() {
+                Phase::Starting => Some(view! { <p>{strings.starting}</p> }.into_any()),
+                Phase::Failed(reason) => Some(view! {
+                    <p class="tandem-status__error">{strings.start_failed}" "{reason}</p>
+                    <button type="button" class="tandem-button" on:click=move |_| spawn_local(start(ctl))>{strings.try_again}</button>
+                }.into_any()),
+                Phase::Ready => None,
+            }}
+            {move || (ctl.chat.connection.get() == Connection::Reconnecting).then(|| view! { <p class="tandem-status__warning">{strings.reconnecting}</p> })}
+            {move || state_text().map(|t| view! { <p class="tandem-status__state">{t}</p> })}
+        </div>
+    }
+}

@@ -1,0 +1,38 @@
+//! What the widget learns from its URL: `/embed/?merchant=..&host=..&locale=..&auth=pending&mode=app`.
+
+use web_sys::UrlSearchParams;
+
+/// Start-up parameters of the widget.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Boot {
+    /// The merchant whose page embeds the widget.
+    pub merchant: String,
+    /// The host page's origin: the only target of `postMessage` and the only accepted sender.
+    pub host_origin: Option<String>,
+    /// Locale requested by the host (or the browser's).
+    pub locale: String,
+    /// The host will send an identity token; wait for it before creating a session.
+    pub identity_pending: bool,
+}
+
+impl Boot {
+    /// Reads the parameters from the current page's URL.
+    pub fn from_location() -> Self {
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        let params = UrlSearchParams::new_with_str(&search).ok();
+        let get = |k: &str| params.as_ref().and_then(|p| p.get(k)).filter(|v| !v.is_empty());
+        let browser_locale = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".into());
+        Boot {
+            merchant: get("merchant").unwrap_or_else(|| "unknown".into()),
+            host_origin: get("host").filter(|h| is_origin(h)),
+            locale: get("locale").unwrap_or(browser_locale),
+            identity_pending: get("auth").as_deref() == Some("pending"),
+        }
+    }
+}
+
+/// Whether `s` is a bare `http(s)://host[:port]` origin.
+pub fn is_origin(s: &str) -> bool {
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':')))
+}

@@ -1,0 +1,22 @@
+//! The Tandem widget: a Leptos client-side app that runs inside the merchant page's iframe (or full
+//! screen in a mobile web view). It talks only to the Tandem server's `/v1` API on its own origin
+//! and to the host page through `postMessage` with an exact target origin.
+//!
+//! Views switch on state (no router, so the host page's links and history are never captured).
+
+pub mod api;
+pub mod app;
+pub mod blocks;
+pub mod boot;
+pub mod chat;
+pub mod composer;
+pub mod format;
+pub mod host;
+pub mod i18n;
+pub mod storage;
+pub mod stream;
+
+/// Mounts the widget on `<body>`.
+pub fn start() {
+    leptos::mount::mount_to_body(app::App);
+}
