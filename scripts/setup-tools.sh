@@ -22,10 +22,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
   cargo install wasm-bindgen-cli@0.2.130
 fi
 
-# wasm-opt from npm's binaryen (Debian's 108 emits Wasm that Chromium rejects).
-if [ ! -x "$root/tools/node_modules/.bin/wasm-opt" ]; then
-  log "installing binaryen 132 (wasm-opt) from npm"
-  mkdir -p "$root/tools"
-  (cd "$root/tools" && npm install --no-audit --no-fund --silent binaryen@132.0.0 >/dev/null)
+# wasm-opt from npm's binaryen (Debian's 108 emits Wasm that Chromium rejects), and terser for
+# the loader; versions pinned by tools/package-lock.json.
+if [ ! -x "$root/tools/node_modules/.bin/wasm-opt" ] || [ ! -x "$root/tools/node_modules/.bin/terser" ]; then
+  log "installing binaryen 132 (wasm-opt) and terser from npm"
+  (cd "$root/tools" && npm ci --no-audit --no-fund --silent >/dev/null)
 fi
 log "build tools ready"

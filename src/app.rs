@@ -266,8 +266,13 @@ pub fn App() -> impl IntoView {
 
     host::listen(boot.host_origin.clone(), move |msg| match msg {
         FromHost::Identify { token } => {
+            let late = ctl.identity_settled.get_untracked() && ctl.phase.get_untracked() == Phase::Ready;
             ctl.identity.set(Some(token));
             ctl.identity_settled.set(true);
+            // Signed in after the chat started anonymously: switch to an identified session.
+            if late && !storage::session(&merchant(ctl)).is_some_and(|s| s.identified) {
+                spawn_local(start(ctl));
+            }
         }
         FromHost::Opened => {
             ctl.chat.unread.set(0);
@@ -276,10 +281,14 @@ pub fn App() -> impl IntoView {
             }
         }
         FromHost::Shutdown => {
+            // Logout: forget everything this shopper's session left here, then start afresh.
             let m = merchant(ctl);
             storage::set_session(&m, None);
             storage::set_conversation(&m, None);
             storage::set_outbox(&m, &[]);
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().reload();
+            }
         }
     });
     host::post(boot.host_origin.as_deref(), &ToHost::Ready);

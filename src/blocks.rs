@@ -36,7 +36,7 @@ pub fn BlockView(block: Block, env: BlockEnv) -> impl IntoView {
         }),
         Block::Card { title, fields } => EitherOf4::C(view! {
             <section class="tandem-block tandem-card" aria-label=title.clone()>
-                <h3 class="tandem-card__title">{title}</h3>
+                <h3 class="tandem-card__title">{title.clone()}</h3>
                 <dl class="tandem-card__fields">
                     {fields.into_iter().map(|f| field_view(f, env.locale)).collect_view()}
                 </dl>

@@ -28,6 +28,10 @@ pub fn Composer(strings: &'static Strings, on_send: Callback<String>, node_ref: 
         }
     };
     let left = move || MAX_MESSAGE_CHARS as i64 - count.get() as i64;
+    // The counter is read out only when the limit is near.
+    let count_class = move || {
+        if left() > 200 { "tandem-composer__count tandem-visually-hidden" } else { "tandem-composer__count" }
+    };
     view! {
         <form class="tandem-composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <label class="tandem-visually-hidden" for="tandem-composer-input">{strings.composer_label}</label>
@@ -44,8 +48,8 @@ pub fn Composer(strings: &'static Strings, on_send: Callback<String>, node_ref: 
                 on:input:target=move |ev| text.set(ev.target().value())
                 on:keydown=on_keydown
             ></textarea>
-            <span id="tandem-composer-count" class="tandem-composer__count" aria-live="polite"
-                class:tandem-visually-hidden=move || left() > 200>
+            <span id="tandem-composer-count" aria-live="polite"
+                class=count_class>
                 {move || fill(strings.chars_left, "n", &left().to_string())}
             </span>
             <button type="submit" class="tandem-composer__send" data-testid="send" disabled=move || !can_send()>

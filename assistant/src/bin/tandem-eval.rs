@@ -1,0 +1,191 @@
+//! `tandem-eval`: prints the assistant's quality figures.
+//!
+//! ```text
+//! cargo run -p tandem-assistant --release --bin tandem-eval -- [--datasets DIR] [--project-test FILE]
+//!     [--train FILE --test FILE] [--skip-benchmarks] [--mistakes]
+//! ```
+//! 1. The project's own test questions through the whole engine (safety checks + classifier).
+//! 2. Banking77 and CLINC150 from `DIR` (default `../shared/datasets`), training on train only;
+//!    skipped with a note when the folder is missing.
+//! 3. With `--train`/`--test`: any labelled `text,label` CSV or JSONL, trained and tested with the
+//!    production classifier code.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use tandem_assistant::classifier::{softmax, Classifier, Example, TrainConfig};
+use tandem_assistant::eval::{
+    accuracy, cross_val_scores, evaluate_assistant, expected_calibration_error, oos_figures, parse_clinc,
+    parse_labelled, tune_oos_threshold,
+};
+use tandem_assistant::Assistant;
+
+struct Args {
+    datasets: PathBuf,
+    project_test: PathBuf,
+    train: Option<PathBuf>,
+    test: Option<PathBuf>,
+    skip_benchmarks: bool,
+    mistakes: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut a = Args {
+        datasets: PathBuf::from("../shared/datasets"),
+        project_test: manifest.join("data/test.csv"),
+        train: None,
+        test: None,
+        skip_benchmarks: false,
+        mistakes: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().map(PathBuf::from).ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--datasets" => a.datasets = value("--datasets")?,
+            "--project-test" => a.project_test = value("--project-test")?,
+            "--train" => a.train = Some(value("--train")?),
+            "--test" => a.test = Some(value("--test")?),
+            "--skip-benchmarks" => a.skip_benchmarks = true,
+            "--mistakes" => a.mistakes = true,
+            "-h" | "--help" => {
+                println!("usage: tandem-eval [--datasets DIR] [--project-test FILE] [--train FILE --test FILE] [--skip-benchmarks] [--mistakes]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if a.train.is_some() != a.test.is_some() {
+        return Err("--train and --test go together".into());
+    }
+    Ok(a)
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tandem-eval: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args = parse_args()?;
+
+    println!("== Project test set ({}) ==", args.project_test.display());
+    let test = parse_labelled(&read(&args.project_test)?)?;
+    let started = Instant::now();
+    let assistant = Assistant::new();
+    println!("engine built in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
+    let f = evaluate_assistant(&assistant, &test, today);
+    println!("questions:                      {}", f.total);
+    println!("topic accuracy:                 {}", pct(f.accuracy));
+    println!("answered (topic not unknown):   {}", pct(f.answered));
+    println!("wrong-answer rate (answered):   {}", pct(f.wrong_among_answered));
+    println!("always-a-person recall:         {} ({} questions)", pct(f.sensitive_recall), f.sensitive_total);
+    if args.mistakes {
+        for (q, gold, got) in &f.mistakes {
+            println!("  gold {gold:<22} got {got:<22} {q}");
+        }
+    }
+
+    if let (Some(train), Some(test)) = (&args.train, &args.test) {
+        println!("\n== Custom data: train {} / test {} ==", train.display(), test.display());
+        custom(&parse_labelled(&read(train)?)?, &parse_labelled(&read(test)?)?);
+    }
+
+    if args.skip_benchmarks {
+        return Ok(());
+    }
+    if !args.datasets.is_dir() {
+        println!("\n== Public benchmarks: skipped ({} not found) ==", args.datasets.display());
+        return Ok(());
+    }
+    let mut cfg = TrainConfig::default();
+    if let Ok(v) = std::env::var("TE_EPOCHS") { cfg.epochs = v.parse().unwrap(); }
+    if let Ok(v) = std::env::var("TE_L2") { cfg.l2 = v.parse().unwrap(); }
+    if let Ok(v) = std::env::var("TE_LR") { cfg.learning_rate = v.parse().unwrap(); }
+    let b77 = args.datasets.join("banking77");
+    if b77.is_dir() {
+        println!("\n== Banking77 (train on train.csv, test on test.csv) ==");
+        let train = parse_labelled(&read(&b77.join("train.csv"))?)?;
+        let test = parse_labelled(&read(&b77.join("test.csv"))?)?;
+        let t = Instant::now();
+        let model = Classifier::train(&train, &cfg);
+        println!("trained on {} examples, {} features, in {:.1} s", train.len(), model.feature_count(), t.elapsed().as_secs_f64());
+        println!("test accuracy:                  {}  (TF-IDF+LR reference 91.3%)", pct(accuracy(&model, &test)));
+    } else {
+        println!("\n== Banking77: skipped ({} not found) ==", b77.display());
+    }
+    let clinc = args.datasets.join("clinc150/data_full.json");
+    if clinc.is_file() {
+        println!("\n== CLINC150 (train on train, threshold tuned on val, test once) ==");
+        let c = parse_clinc(&read(&clinc)?)?;
+        let t = Instant::now();
+        let mut model = Classifier::train(&c.train, &cfg);
+        println!("trained on {} examples, {} features, in {:.1} s", c.train.len(), model.feature_count(), t.elapsed().as_secs_f64());
+        let scored = |rows: &[Example], model: &Classifier| -> Vec<(Vec<f32>, usize)> {
+            rows.iter().map(|e| (model.scores(&e.text), model.label_index(&e.label).expect("intent seen in train"))).collect()
+        };
+        let val = scored(&c.val, &model);
+        let temp = model.fit_temperature(&val);
+        let val_oos: Vec<Vec<f32>> = c.oos_val.iter().map(|q| model.scores(q)).collect();
+        let tuned = tune_oos_threshold(&model, &val, &val_oos);
+        let test = scored(&c.test, &model);
+        let test_oos: Vec<Vec<f32>> = c.oos_test.iter().map(|q| model.scores(q)).collect();
+        let f = oos_figures(&model, &test, &test_oos, tuned.threshold);
+        let plain = test.iter().filter(|(s, y)| tandem_assistant::classifier::argmax(s) == *y).count() as f64 / test.len() as f64;
+        println!("temperature (fit on val):       {temp:.3}");
+        println!("threshold (tuned on val):       {:.2}", tuned.threshold);
+        println!("in-scope accuracy:              {}  (TF-IDF+LR reference 92.1%; without threshold {})", pct(f.in_scope_accuracy), pct(plain));
+        println!("out-of-scope recall:            {}  (TF-IDF+LR reference 50.6%)", pct(f.oos_recall));
+    } else {
+        println!("\n== CLINC150: skipped ({} not found) ==", clinc.display());
+    }
+    Ok(())
+}
+
+/// Any labelled data: accuracy, calibration, and answered share / wrong-answer rate at a few
+/// confidence thresholds (temperature fitted by 5-fold cross-validation on train).
+fn custom(train: &[Example], test: &[Example]) {
+    let cfg = TrainConfig::default();
+    let mut model = Classifier::train(train, &cfg);
+    let labels = model.labels().to_vec();
+    let held = cross_val_scores(train, 5, &cfg, &labels);
+    let t = model.fit_temperature(&held);
+    println!("train {} / test {} examples, {} labels; temperature {t:.3}", train.len(), test.len(), labels.len());
+    println!("test accuracy:                  {}", pct(accuracy(&model, test)));
+    let probs: Vec<(Vec<f32>, usize)> = test
+        .iter()
+        .filter_map(|e| {
+            let y = model.label_index(&e.label)?;
+            let mut p = model.scores(&e.text);
+            softmax(&mut p, model.temperature());
+            Some((p, y))
+        })
+        .collect();
+    println!("calibration error (ECE):        {:.3}", expected_calibration_error(&probs));
+    for th in [0.3f32, 0.5, 0.7, 0.9] {
+        let answered: Vec<_> = probs.iter().filter(|(p, _)| p.iter().cloned().fold(0.0, f32::max) >= th).collect();
+        let wrong = answered.iter().filter(|(p, y)| tandem_assistant::classifier::argmax(p) != *y).count();
+        println!(
+            "threshold {th:.1}: answered {}, wrong among answered {}",
+            pct(answered.len() as f64 / probs.len().max(1) as f64),
+            pct(wrong as f64 / answered.len().max(1) as f64)
+        );
+    }
+}

@@ -1,0 +1,507 @@
+//! The Tandem answer engine, as a plain library with no I/O.
+//!
+//! A question, the conversation so far and (for identified shoppers) an account snapshot go in; a
+//! [`Reply`] comes out: text, structured blocks, and [`ReplyMeta`] (topic, confidence, sources and
+//! the handoff decision). The server stores the reply and streams it; it never edits it.
+//!
+//! Principles this crate enforces: amounts and dates come only from the [`AccountSnapshot`]; rules
+//! come only from the knowledge base ([`kb`]), cited in `sources`; when unsure, say so and offer a
+//! person.
+
+pub mod account;
+pub mod answers;
+pub mod classifier;
+pub mod eval;
+pub mod kb;
+pub mod safety;
+
+pub use account::{AccountSnapshot, Instalment, InstalmentStatus, Order, Plan, Refund};
+use chrono::NaiveDate;
+use classifier::Classifier;
+use tandem_protocol::{Author, Block, HandoffReason, ReplyMeta};
+
+/// Topics that always go to a person.
+pub const SENSITIVE_TOPICS: [&str; 7] = ["hardship", "fraud", "dispute", "complaint", "bereavement", "vulnerability", "legal"];
+
+/// Topics the assistant answers from policy and, when the shopper is identified, their account.
+pub const ANSWERED_TOPICS: [&str; 18] = [
+    "next_payment", "payment_schedule", "pay_early", "extend_due_date", "change_payment_method", "late_fee",
+    "missed_payment", "payment_declined", "spending_limit", "refund_status", "return_item", "charged_twice",
+    "unrecognized_charge", "interest_rate", "credit_check", "how_it_works", "update_details", "close_account",
+];
+
+/// Conversation topics.
+pub const CONVERSATION_TOPICS: [&str; 5] = ["greeting", "thanks", "goodbye", "bot_identity", "human_request"];
+
+/// The labelled training phrases (`text,label` CSV) the shipped model was trained on.
+pub const TRAINING_DATA: &str = include_str!("../data/train.csv");
+
+/// The shipped topic model, written by `cargo run -p tandem-assistant --release --bin tandem-train`.
+const MODEL: &[u8] = include_bytes!("../data/model.bin");
+
+/// A classifier probability for an always-a-person topic at or above this hands off even when no
+/// rule matched (the rules are the first line; this catches phrasings they miss).
+const SENSITIVE_MIN_PROB: f32 = 0.3;
+
+/// Confidence reported for a topic decided by a hand-written rule the classifier did not share.
+const RULE_CONFIDENCE: f32 = 0.95;
+
+/// One earlier turn of the conversation, as the engine needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Turn {
+    /// Who wrote it.
+    pub author: Author,
+    /// What was written (plain text).
+    pub text: String,
+    /// The topic the assistant gave its reply, for assistant turns.
+    pub topic: Option<String>,
+}
+
+/// Everything besides the question that a reply may depend on.
+#[derive(Clone, Debug)]
+pub struct Context<'a> {
+    /// "Today" for due-date arithmetic (fixed in tests and demos).
+    pub today: NaiveDate,
+    /// Earlier turns, oldest first.
+    pub history: &'a [Turn],
+    /// The shopper's account, only for sessions with a verified identity.
+    pub account: Option<&'a AccountSnapshot>,
+}
+
+/// The engine's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    /// Plain-text rendering of the whole reply (paragraphs and bullet lists).
+    pub text: String,
+    /// Structured content: paragraphs, then cards, bullets and action buttons.
+    pub blocks: Vec<Block>,
+    /// Topic, calibrated confidence, cited articles and the handoff decision.
+    pub meta: ReplyMeta,
+}
+
+/// The answer engine. Build it once (it loads the shipped model, a few milliseconds) and share it;
+/// it is immutable, so `Send + Sync`.
+pub struct Assistant {
+    classifier: Classifier,
+}
+
+impl Default for Assistant {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Assistant {
+    /// Builds the engine with the built-in knowledge base and the shipped topic model.
+    pub fn new() -> Self {
+        let classifier = Classifier::from_bytes(MODEL).expect("the shipped model (data/model.bin) is valid; rebuild it with tandem-train");
+        Assistant { classifier }
+    }
+
+    /// Builds the engine around another trained classifier (its labels should be topic ids; its
+    /// threshold and temperature are used as set).
+    pub fn with_classifier(classifier: Classifier) -> Self {
+        Assistant { classifier }
+    }
+
+    /// The topic classifier in use.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// Answers one shopper message.
+    ///
+    /// Order of decisions: always-a-person topics (rules, then the classifier's probability), an
+    /// explicit request for a person, frustration, two unhelpful replies in a row, then the
+    /// classifier's topic when its confidence reaches the threshold, else `unknown`.
+    pub fn reply(&self, question: &str, ctx: &Context<'_>) -> Reply {
+        let prepared = safety::prepare(question);
+        let pred = self.classifier.predict(question);
+        let labels = self.classifier.labels();
+        let prob = |topic: &str| self.classifier.label_index(topic).map_or(0.0, |i| pred.probs[i]);
+        let best = labels[pred.best].as_str();
+        let confidence = pred.confidence();
+        let confident = confidence >= self.classifier.threshold() && best != "unknown";
+
+        // 1. Topics that always go to a person.
+        let hits = safety::sensitive_hits(&prepared);
+        let by_classifier = SENSITIVE_TOPICS
+            .iter()
+            .map(|t| (*t, prob(t)))
+            .fold(("", 0.0f32), |m, (t, p)| if p > m.1 { (t, p) } else { m });
+        let sensitive = if !hits.is_empty() {
+            let t = hits.iter().copied().fold(hits[0], |m, t| if prob(t) > prob(m) { t } else { m });
+            Some((t, prob(t).max(RULE_CONFIDENCE)))
+        } else if by_classifier.1 >= SENSITIVE_MIN_PROB {
+            Some(by_classifier)
+        } else {
+            None
+        };
+        if let Some((topic, conf)) = sensitive {
+            return finish(topic, conf, answers::sensitive(topic, question, ctx.today, ctx.account));
+        }
+
+        // 2. An explicit request for a person: at once, on the first ask.
+        if safety::asks_for_person(&prepared) || (best == "human_request" && confident) {
+            let conf = if best == "human_request" { confidence } else { RULE_CONFIDENCE };
+            return finish("human_request", conf, answers::compose("human_request", question, ctx.today, ctx.account));
+        }
+
+        // 3. Frustration: anger, shouting.
+        if safety::frustrated(question, &prepared) {
+            let (topic, conf) = if confident { (best, confidence) } else { ("complaint", RULE_CONFIDENCE) };
+            let mut a = answers::Answer { handoff: Some(HandoffReason::Frustration), ..Default::default() };
+            a.say("I'm sorry this has been frustrating. I'm connecting you with a person now; they'll see our conversation, so you won't need to repeat anything.");
+            a.cite(&kb::HUMAN_SUPPORT);
+            return finish(topic, conf, a);
+        }
+
+        // 4. Two replies in a row that did not help: this one hands off.
+        let streak = safety::unhelpful_streak(&prepared, ctx.history);
+        if streak >= 2 {
+            let (topic, conf) = if confident { (best, confidence) } else { ("unknown", 1.0 - confidence) };
+            let mut a = answers::Answer { handoff: Some(HandoffReason::Unsure), ..Default::default() };
+            a.say("I'm sorry I haven't been able to help with this. I'm connecting you with a person now; they'll see our conversation, so you won't need to repeat anything.");
+            a.cite(&kb::HUMAN_SUPPORT);
+            return finish(topic, conf, a);
+        }
+
+        // 5. The classified topic, or honest uncertainty.
+        if !confident {
+            let mut a = answers::Answer::default();
+            answers::unknown(&mut a);
+            return finish("unknown", 1.0 - confidence.min(1.0 - prob("unknown")), a);
+        }
+        let mut a = answers::compose(best, question, ctx.today, ctx.account);
+        if streak == 1 && a.handoff.is_none() {
+            a.say("If that doesn't answer your question, I can connect you with a person.");
+        }
+        finish(best, confidence, a)
+    }
+}
+
+/// Turns an [`answers::Answer`] into a [`Reply`]; the text renders paragraphs and bullet lists.
+fn finish(topic: &str, confidence: f32, a: answers::Answer) -> Reply {
+    let mut text = String::new();
+    for b in &a.blocks {
+        match b {
+            Block::Paragraph { text: p } => {
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                text.push_str(p);
+            }
+            Block::Bullets { items } => {
+                for item in items {
+                    text.push_str("\n- ");
+                    text.push_str(item);
+                }
+            }
+            Block::Card { .. } | Block::Actions { .. } => {}
+        }
+    }
+    let mut blocks = a.blocks;
+    // Every reply that stays with the assistant offers a person: add the button where the answer
+    // has no actions of its own.
+    if a.handoff.is_none() && !blocks.iter().any(|b| matches!(b, Block::Actions { .. })) {
+        blocks.push(Block::Actions { buttons: vec![answers::person_button()] });
+    }
+    Reply {
+        text,
+        blocks,
+        meta: ReplyMeta { topic: topic.into(), confidence: confidence.clamp(0.0, 1.0), sources: a.sources, handoff: a.handoff },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+    use tandem_protocol::{Action, Value};
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    fn engine() -> &'static Assistant {
+        static E: OnceLock<Assistant> = OnceLock::new();
+        E.get_or_init(Assistant::new)
+    }
+
+    fn anon(q: &str) -> Reply {
+        engine().reply(q, &Context { today: today(), history: &[], account: None })
+    }
+
+    fn alex(q: &str) -> Reply {
+        let account = account::demo_account(today());
+        engine().reply(q, &Context { today: today(), history: &[], account: Some(&account) })
+    }
+
+    fn turn(author: Author, text: &str, topic: Option<&str>) -> Turn {
+        Turn { author, text: text.into(), topic: topic.map(Into::into) }
+    }
+
+    fn has_person_button(r: &Reply) -> bool {
+        r.blocks.iter().any(|b| matches!(b, Block::Actions { buttons } if buttons.iter().any(|x| x.action == Action::Handoff)))
+    }
+
+    #[test]
+    fn assistant_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Assistant>();
+    }
+
+    #[test]
+    fn shipped_model_was_trained_on_the_shipped_phrases() {
+        let m = engine().classifier();
+        assert_eq!(m.data_fingerprint(), classifier::fingerprint(TRAINING_DATA), "data/train.csv changed: run tandem-train");
+        let mut topics: Vec<&str> = ANSWERED_TOPICS.iter().chain(&CONVERSATION_TOPICS).chain(&SENSITIVE_TOPICS).copied().collect();
+        topics.push("unknown");
+        for t in topics {
+            assert!(m.label_index(t).is_some(), "model has no topic {t}");
+        }
+    }
+
+    #[test]
+    fn asking_for_a_person_hands_off_on_first_ask() {
+        for q in ["can I talk to a person", "agent", "I'd like to speak with someone from your team", "human pls"] {
+            let r = anon(q);
+            assert_eq!(r.meta.handoff, Some(HandoffReason::Requested), "{q}");
+            assert_eq!(r.meta.topic, "human_request", "{q}");
+            assert!(r.text.contains("connecting you with a person"), "{}", r.text);
+        }
+    }
+
+    #[test]
+    fn handoff_replies_never_promise_a_wait_time() {
+        for q in ["talk to a human", "my dad died last month", "close my account", "THIS IS RIDICULOUS"] {
+            let r = anon(q);
+            assert!(r.meta.handoff.is_some(), "{q}");
+            for w in ["minute", "shortly", "right back", "in a moment"] {
+                assert!(!r.text.contains(w), "{q}: {}", r.text);
+            }
+            assert!(r.meta.sources.contains(&kb::HUMAN_SUPPORT.id.to_string()), "{q}");
+        }
+    }
+
+    #[test]
+    fn bot_identity_says_it_is_automated_and_how_to_reach_a_person() {
+        let r = anon("am I chatting with a real human?");
+        assert_eq!(r.meta.topic, "bot_identity");
+        assert_eq!(r.meta.handoff, None);
+        assert!(r.text.contains("automated assistant"), "{}", r.text);
+        assert!(r.text.contains("08:00–22:00 CET"), "{}", r.text);
+        assert!(has_person_button(&r));
+    }
+
+    #[test]
+    fn always_a_person_topics_hand_off_without_the_obvious_keyword() {
+        for (q, topic) in [
+            ("since I was let go from work I can't keep up with what I owe you", "hardship"),
+            ("my pay got slashed and the instalment is more than I have left", "hardship"),
+            ("somebody got hold of my login and bought a TV", "fraud"),
+            ("there's a purchase on here that I never made", "fraud"),
+            ("the parcel never turned up and the shop won't answer", "dispute"),
+            ("the jacket came with a huge tear in it", "dispute"),
+            ("I want this escalated, the way I was spoken to was appalling", "complaint"),
+            ("we buried my father on friday and he had a plan with you", "bereavement"),
+            ("I'm sorting out my late mum's things", "bereavement"),
+            ("I've just been diagnosed and I can't face dealing with this", "vulnerability"),
+            ("my boyfriend makes me buy things and keeps my cards", "vulnerability"),
+            ("I'll be speaking to my solicitor about this", "legal"),
+            ("expect to hear from my attorney", "legal"),
+        ] {
+            let r = anon(q);
+            assert_eq!(r.meta.handoff, Some(HandoffReason::SensitiveTopic), "{q} -> {:?}", r.meta);
+            assert_eq!(r.meta.topic, topic, "{q}");
+            assert!(r.text.contains("I'm"), "a caring first line: {}", r.text);
+        }
+    }
+
+    #[test]
+    fn crisis_messages_get_the_emergency_number() {
+        let r = anon("honestly I don't want to live anymore");
+        assert_eq!(r.meta.topic, "vulnerability");
+        assert!(r.text.contains("112"), "{}", r.text);
+    }
+
+    #[test]
+    fn a_dispute_mentions_that_payments_on_the_reported_order_are_paused() {
+        let r = alex("the headphones arrived broken and the store ignores me");
+        assert_eq!(r.meta.handoff, Some(HandoffReason::SensitiveTopic));
+        assert_eq!(r.meta.topic, "dispute");
+        assert!(r.text.contains("FP-1002") && r.text.contains("paused until 2026-12-11"), "{}", r.text);
+    }
+
+    #[test]
+    fn next_payment_uses_account_data() {
+        let r = alex("when is my next payment?");
+        assert_eq!(r.meta.topic, "next_payment");
+        assert!(r.text.contains("€50.00"), "{}", r.text);
+        assert!(r.text.contains("FP-1001"), "{}", r.text);
+        assert!(r.text.contains("2026-11-28"), "{}", r.text);
+        assert!(r.meta.sources.contains(&"kb/pay-in-4".to_string()));
+        let card = r.blocks.iter().find_map(|b| match b {
+            Block::Card { fields, .. } => Some(fields.clone()),
+            _ => None,
+        });
+        let fields = card.expect("an order card");
+        assert!(fields.iter().any(|f| f.value == Value::Date { date: "2026-11-28".into() }));
+        assert!(fields.iter().any(|f| f.value == Value::Money { money: tandem_protocol::Money::eur(5000) }));
+        assert!(r.blocks.iter().any(|b| matches!(b, Block::Actions { buttons } if buttons.iter().any(|x| x.label == "Pay early"))));
+    }
+
+    #[test]
+    fn next_payment_for_a_named_order() {
+        let r = alex("when is the next payment on my sofa");
+        assert!(r.text.contains("€108.25") && r.text.contains("FP-1003") && r.text.contains("2026-12-01"), "{}", r.text);
+        let r = alex("when do I pay for the headphones");
+        assert!(r.text.contains("paused until 2026-12-11"), "{}", r.text);
+    }
+
+    #[test]
+    fn schedule_lists_remaining_payments_and_totals() {
+        let r = alex("show me my payment schedule");
+        assert_eq!(r.meta.topic, "payment_schedule");
+        assert!(r.text.contains("FP-1001") && r.text.contains("€100.00 left"), "{}", r.text);
+        assert!(r.text.contains("FP-1003") && r.text.contains("€974.25"), "{}", r.text);
+        assert!(!r.text.contains("FP-0998"), "refunded orders are not owed: {}", r.text);
+        // 100.00 + 89.90 + 974.25
+        assert!(r.text.contains("€1164.15"), "{}", r.text);
+    }
+
+    #[test]
+    fn extension_is_offered_with_the_new_date_and_refused_for_financing() {
+        let r = alex("can I extend my due date?");
+        assert_eq!(r.meta.topic, "extend_due_date");
+        assert!(r.text.contains("2026-11-28") && r.text.contains("2026-12-08"), "{}", r.text);
+        let r = alex("can I push back the payment for my sofa");
+        assert!(r.text.contains("can't be extended"), "{}", r.text);
+    }
+
+    #[test]
+    fn refund_status_comes_from_the_account() {
+        let r = alex("where is my refund?");
+        assert_eq!(r.meta.topic, "refund_status");
+        assert!(r.text.contains("€35.00") && r.text.contains("Visa ending 4242") && r.text.contains("2026-11-22"), "{}", r.text);
+        assert!(r.text.contains("FP-1002"), "the reported return is mentioned too: {}", r.text);
+        assert!(r.meta.sources.contains(&"kb/refunds".to_string()));
+    }
+
+    #[test]
+    fn interest_quotes_the_contract_apr() {
+        let r = alex("what interest am I paying?");
+        assert_eq!(r.meta.topic, "interest_rate");
+        assert!(r.text.contains("14.9% APR") && r.text.contains("€108.25"), "{}", r.text);
+    }
+
+    #[test]
+    fn late_fee_policy_and_no_overdue_payments() {
+        let r = alex("how much is the late fee");
+        assert_eq!(r.meta.topic, "late_fee");
+        assert!(r.text.contains("€7") && r.text.contains("25%"), "{}", r.text);
+        assert!(r.text.contains("None of your payments are overdue"), "{}", r.text);
+        assert_eq!(r.meta.sources[0], "kb/late-fee");
+    }
+
+    #[test]
+    fn close_account_explains_then_hands_to_a_person() {
+        let r = alex("I want to close my account");
+        assert_eq!(r.meta.topic, "close_account");
+        assert_eq!(r.meta.handoff, Some(HandoffReason::NeedsPerson));
+        assert!(r.text.contains("€1164.15"), "{}", r.text);
+        assert!(r.meta.sources.contains(&"kb/close-account".to_string()));
+    }
+
+    #[test]
+    fn anonymous_shopper_never_sees_account_data() {
+        let qs = [
+            "when is my next payment?",
+            "show my payment schedule",
+            "can I pay off my sofa early",
+            "can I extend my due date",
+            "where is my refund",
+            "I was charged twice",
+            "what is this charge on my statement",
+            "what's my interest rate",
+            "I missed a payment",
+            "how do I return the headphones",
+            "close my account",
+            "the headphones arrived broken",
+            "I can't afford my payments",
+        ];
+        for q in qs {
+            let r = anon(q);
+            let all = format!("{} {:?}", r.text, r.blocks);
+            for secret in ["FP-1", "FP-0", "Nordic", "Pixel", "HomeGoods", "Book Nook", "4242", "108.25", "€50.00", "2026-11-28", "Alex"] {
+                assert!(!all.contains(secret), "{q}: leaked {secret}: {all}");
+            }
+        }
+        let r = anon("when is my next payment?");
+        assert!(r.text.contains("Sign in"), "{}", r.text);
+        assert!(has_person_button(&r));
+    }
+
+    #[test]
+    fn policy_answers_cite_their_articles() {
+        for q in ["do you do a credit check", "how does pay in 4 work", "how do I change my card", "why was my purchase declined", "is there a late fee"] {
+            let r = anon(q);
+            assert!(!r.meta.sources.is_empty(), "{q}: {:?}", r.meta);
+            for s in &r.meta.sources {
+                assert!(kb::ALL.iter().any(|a| a.id == s), "{q}: unknown source {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn gibberish_is_unknown_with_a_person_offered() {
+        let r = anon("purple monkey dishwasher");
+        assert_eq!(r.meta.topic, "unknown");
+        assert_eq!(r.meta.handoff, None);
+        assert!(has_person_button(&r));
+    }
+
+    #[test]
+    fn frustration_hands_off() {
+        for q in ["WHY IS NOBODY ANSWERING MY QUESTION", "this is useless", "you're not helping at all"] {
+            let r = anon(q);
+            assert_eq!(r.meta.handoff, Some(HandoffReason::Frustration), "{q}: {:?}", r.meta);
+        }
+    }
+
+    #[test]
+    fn two_unhelpful_replies_in_a_row_then_a_person() {
+        let history = vec![
+            turn(Author::Shopper, "blorp", None),
+            turn(Author::Assistant, "not sure", Some("unknown")),
+            turn(Author::Shopper, "zzzq", None),
+            turn(Author::Assistant, "not sure", Some("unknown")),
+        ];
+        let r = engine().reply("wibble", &Context { today: today(), history: &history, account: None });
+        assert_eq!(r.meta.handoff, Some(HandoffReason::Unsure));
+        // One unknown reply is not enough.
+        let r = engine().reply("wibble", &Context { today: today(), history: &history[2..], account: None });
+        assert_eq!(r.meta.handoff, None);
+    }
+
+    #[test]
+    fn asking_the_same_question_again_counts_as_a_reply_that_did_not_help() {
+        let account = account::demo_account(today());
+        let once = vec![turn(Author::Shopper, "when is my next payment", None), turn(Author::Assistant, "...", Some("next_payment"))];
+        let r = engine().reply("when is my next payment?", &Context { today: today(), history: &once, account: Some(&account) });
+        assert_eq!(r.meta.handoff, None);
+        assert!(r.text.contains("connect you with a person"), "{}", r.text);
+        let mut twice = once.clone();
+        twice.extend([turn(Author::Shopper, "when is my next payment?", None), turn(Author::Assistant, "...", Some("next_payment"))]);
+        let r = engine().reply("when is my next payment", &Context { today: today(), history: &twice, account: Some(&account) });
+        assert_eq!(r.meta.handoff, Some(HandoffReason::Unsure));
+    }
+
+    #[test]
+    fn every_reply_offers_a_person() {
+        for q in ["hi", "thanks", "when is my next payment", "how does it work", "asdf"] {
+            let r = anon(q);
+            assert!(r.meta.handoff.is_some() || has_person_button(&r), "{q}");
+        }
+    }
+}

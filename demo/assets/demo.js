@@ -1,0 +1,23 @@
+// The demo merchant's own script: the Tandem queue snippet (so commands work before the loader
+// arrives), and a pretend login that asks the provider (the demo endpoint) for an identity token.
+window.Tandem = window.Tandem || function () { (window.Tandem.q = window.Tandem.q || []).push(arguments); };
+(function () {
+  var params = new URLSearchParams(location.search);
+  var status = function (t) { var el = document.getElementById('signed-in-as'); if (el) el.textContent = t; };
+  if (params.get('anonymous') === '1') {
+    document.addEventListener('DOMContentLoaded', function () { status('Browsing without signing in.'); });
+  } else {
+    fetch('/demo/identity-token', { method: 'POST' })
+      .then(function (r) { return r.json(); })
+      .then(function (body) { window.Tandem('identify', body.token); status('Signed in as Alex Morgan (demo shopper).'); })
+      .catch(function () { status('Could not sign in; the chat works anonymously.'); });
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    document.getElementById('open-help').addEventListener('click', function () { window.Tandem('open'); });
+    document.getElementById('sign-out').addEventListener('click', function () {
+      // Logout: the widget forgets the session before the page moves on.
+      window.Tandem('shutdown');
+      setTimeout(function () { location.search = '?anonymous=1'; }, 300);
+    });
+  });
+})();
