@@ -97,6 +97,7 @@
     if (e.origin !== ORIGIN || !frame || e.source !== frame.contentWindow || !m || m.source !== 'tandem') return;
     if (m.type === 'ready') {
       ready = true;
+      if (opened) frame.focus();
       outbox.splice(0).forEach(post);
       emit('ready');
     } else if (m.type === 'close') close();

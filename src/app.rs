@@ -276,6 +276,9 @@ pub fn App() -> impl IntoView {
         }
         FromHost::Opened => {
             ctl.chat.unread.set(0);
+            if let Some(w) = web_sys::window() {
+                let _ = w.focus();
+            }
             if let Some(el) = composer_ref.get_untracked() {
                 let _ = el.focus();
             }

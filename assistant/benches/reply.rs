@@ -1,1 +1,24 @@
-fn main() {}
+//! One reply: classification (features + linear model) and composition, for an identified shopper
+//! and an anonymous one.
+
+use chrono::NaiveDate;
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use tandem_assistant::{account, Assistant, Context};
+
+fn reply(c: &mut Criterion) {
+    let engine = Assistant::new();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let account = account::demo_account(today);
+    let ctx = Context { today, history: &[], account: Some(&account) };
+    c.bench_function("reply/next_payment/identified", |b| {
+        b.iter(|| engine.reply(black_box("when is my next payment due?"), &ctx))
+    });
+    c.bench_function("reply/schedule/identified", |b| {
+        b.iter(|| engine.reply(black_box("can you show me all the payments I have left on my orders"), &ctx))
+    });
+    let anon = Context { today, history: &[], account: None };
+    c.bench_function("reply/late_fee/anonymous", |b| b.iter(|| engine.reply(black_box("how much is the late fee if I pay a few days late"), &anon)));
+}
+
+criterion_group!(benches, reply);
+criterion_main!(benches);

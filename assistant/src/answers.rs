@@ -510,7 +510,7 @@ fn refund_status(a: &mut Answer, question: &str, today: NaiveDate, account: Opti
         if let Some(r) = &o.refund {
             let by = add_business_days(r.processed_on, 7);
             let when = if today > by {
-                format!("It should already be on your card; if you can't see it, a person can check with you.")
+                "It should already be on your card; if you can't see it, a person can check with you.".to_string()
             } else {
                 format!("It can take 5–7 business days to show, so expect it by {by}.")
             };

@@ -147,6 +147,12 @@ impl Assistant {
             return finish("human_request", conf, answers::compose("human_request", question, ctx.today, ctx.account));
         }
 
+        // "Are you a bot?": say so, and how to reach a person.
+        if safety::asks_identity(&prepared) {
+            let conf = if best == "bot_identity" { confidence } else { RULE_CONFIDENCE };
+            return finish("bot_identity", conf, answers::compose("bot_identity", question, ctx.today, ctx.account));
+        }
+
         // 3. Frustration: anger, shouting.
         if safety::frustrated(question, &prepared) {
             let (topic, conf) = if confident { (best, confidence) } else { ("complaint", RULE_CONFIDENCE) };
@@ -355,7 +361,7 @@ mod tests {
     fn next_payment_for_a_named_order() {
         let r = alex("when is the next payment on my sofa");
         assert!(r.text.contains("€108.25") && r.text.contains("FP-1003") && r.text.contains("2026-12-01"), "{}", r.text);
-        let r = alex("when do I pay for the headphones");
+        let r = alex("when is the next payment for my headphones");
         assert!(r.text.contains("paused until 2026-12-11"), "{}", r.text);
     }
 

@@ -276,6 +276,16 @@ const RULES: &[Rule] = &[
     r("hardship", " food"),
     r("hardship", " barely"),
     r("hardship", " unable to pay"),
+    r("hardship", " slashed"),
+    r("hardship", " more than i have"),
+    r("hardship", " more than i earn"),
+    r("hardship", " make ends meet"),
+    r("hardship", " let go from"),
+    r("hardship", " laid off"),
+    r("hardship", " got fired"),
+    r("hardship", " was fired"),
+    r("hardship", " sacked"),
+    r("hardship", " skint"),
     // Disputes with the store.
     ru("dispute", " never arrived", NOT_MONEY_BACK),
     ru("dispute", " not arrived", NOT_MONEY_BACK),
@@ -302,6 +312,16 @@ const RULES: &[Rule] = &[
     ru("dispute", " broken", &[" website", " app ", " link"]),
     ru("dispute", " broke after", &[]),
     r("dispute", " faulty"),
+    r("dispute", " tear in"),
+    r("dispute", " a hole in"),
+    r("dispute", " scratched"),
+    r("dispute", " dented"),
+    r("dispute", " stained"),
+    r("dispute", " smashed"),
+    r("dispute", " cracked"),
+    r("dispute", " shattered"),
+    r("dispute", " not working"),
+    r("dispute", " doesnt fit and the"),
     r("dispute", " defective"),
     r("dispute", " ripped"),
     r("dispute", " torn"),
@@ -455,7 +475,7 @@ pub fn sensitive_hits(prepared: &str) -> Vec<&'static str> {
         }
     }
     // "My late husband", "my late mum", ...: bereavement, but not "my late payment".
-    if !hits.contains(&"bereavement") && RELATIVES.iter().any(|rel| prepared.contains(&format!(" late {rel} "))) {
+    if !hits.contains(&"bereavement") && RELATIVES.iter().any(|rel| prepared.contains(&format!(" late {rel} ")) || prepared.contains(&format!(" late {rel}s "))) {
         hits.push("bereavement");
     }
     hits
@@ -469,6 +489,14 @@ pub fn asks_for_person(prepared: &str) -> bool {
     let words = prepared.split_whitespace().count();
     PERSON_WORDS.iter().any(|w| prepared.contains(w))
         && (words <= 4 || CONTACT_VERBS.iter().any(|v| prepared.contains(v)))
+}
+
+/// Words that, after an identity opening, ask what the assistant is.
+const IDENTITY_WORDS: &[&str] = &[" bot", " robot", " human", " person", " are you real", " ai ", " machine", " automat", " computer", " program"];
+
+/// Whether the text asks if the assistant is a person or a machine ("are you a bot?").
+pub fn asks_identity(prepared: &str) -> bool {
+    IDENTITY_OPENINGS.iter().any(|o| prepared.starts_with(o)) && IDENTITY_WORDS.iter().any(|w| prepared.contains(w))
 }
 
 /// Signs of anger or exasperation in the message itself: abusive or exasperated words, or shouting
@@ -485,20 +513,24 @@ pub fn frustrated(raw: &str, prepared: &str) -> bool {
     letters.len() >= 8 && upper * 10 >= letters.len() * 8 && raw.split_whitespace().count() >= 2
 }
 
-/// Word-set similarity of two prepared texts (Jaccard).
+/// Similarity of two prepared texts: Jaccard of their character trigrams, spaces removed (so
+/// "whens" and "when is" still match).
 fn similarity(a: &str, b: &str) -> f32 {
-    let wa: std::collections::HashSet<&str> = a.split_whitespace().collect();
-    let wb: std::collections::HashSet<&str> = b.split_whitespace().collect();
-    if wa.is_empty() || wb.is_empty() {
+    fn grams(s: &str) -> std::collections::HashSet<[char; 3]> {
+        let c: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+        c.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+    }
+    let (ga, gb) = (grams(a), grams(b));
+    if ga.is_empty() || gb.is_empty() {
         return 0.0;
     }
-    wa.intersection(&wb).count() as f32 / wa.union(&wb).count() as f32
+    ga.intersection(&gb).count() as f32 / ga.union(&gb).count() as f32
 }
 
 /// Whether `prepared` repeats the shopper message `earlier` (same words or nearly).
 pub fn repeats(prepared: &str, earlier: &str) -> bool {
     let e = prepare(earlier);
-    e == prepared || similarity(prepared, &e) >= 0.75
+    e == prepared || similarity(prepared, &e) >= 0.7
 }
 
 /// Topics whose replies are small talk: repeating them is not a sign the reply failed.
@@ -574,6 +606,10 @@ mod tests {
         assert!(asks_for_person(&prepare("agent")));
         assert!(!asks_for_person(&prepare("are you a real person?")));
         assert!(!asks_for_person(&prepare("when is my next payment")));
+        assert!(asks_identity(&prepare("Am I chatting with a real human?")));
+        assert!(!asks_identity(&prepare("is this charge real?")));
+        assert!(asks_identity(&prepare("are you real")));
+        assert!(!asks_identity(&prepare("can I talk to a person")));
     }
 
     #[test]

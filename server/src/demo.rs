@@ -58,7 +58,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         "default-src 'self'; script-src 'self' {o}; style-src 'self'; img-src 'self' data:; frame-src {o}; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         o = state.public_origin
     );
-    let files = ServeDir::new(&state.config.demo_dir);
+    let files = ServeDir::new(state.config.demo_dir.join("assets"));
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/demo/") }))
         .route("/demo/", get(page))

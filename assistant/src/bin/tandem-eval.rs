@@ -2,13 +2,15 @@
 //!
 //! ```text
 //! cargo run -p tandem-assistant --release --bin tandem-eval -- [--datasets DIR] [--project-test FILE]
-//!     [--train FILE --test FILE] [--skip-benchmarks] [--mistakes]
+//!     [--train FILE --test FILE] [--skip-benchmarks] [--mistakes] [--ask QUESTION]...
 //! ```
 //! 1. The project's own test questions through the whole engine (safety checks + classifier).
 //! 2. Banking77 and CLINC150 from `DIR` (default `../shared/datasets`), training on train only;
 //!    skipped with a note when the folder is missing.
 //! 3. With `--train`/`--test`: any labelled `text,label` CSV or JSONL, trained and tested with the
 //!    production classifier code.
+//! 4. With `--ask`: the engine's reply to a question (demo account, 2026-11-25) and the
+//!    classifier's top three topics; nothing else runs.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +31,7 @@ struct Args {
     test: Option<PathBuf>,
     skip_benchmarks: bool,
     mistakes: bool,
+    ask: Vec<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -40,6 +43,7 @@ fn parse_args() -> Result<Args, String> {
         test: None,
         skip_benchmarks: false,
         mistakes: false,
+        ask: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -51,6 +55,7 @@ fn parse_args() -> Result<Args, String> {
             "--test" => a.test = Some(value("--test")?),
             "--skip-benchmarks" => a.skip_benchmarks = true,
             "--mistakes" => a.mistakes = true,
+            "--ask" => a.ask.push(it.next().ok_or("--ask needs a question")?),
             "-h" | "--help" => {
                 println!("usage: tandem-eval [--datasets DIR] [--project-test FILE] [--train FILE --test FILE] [--skip-benchmarks] [--mistakes]");
                 std::process::exit(0);
@@ -84,6 +89,20 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args = parse_args()?;
+    if !args.ask.is_empty() {
+        let engine = Assistant::new();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
+        let account = tandem_assistant::account::demo_account(today);
+        for q in &args.ask {
+            let p = engine.classifier().predict(q);
+            let mut ranked: Vec<(usize, f32)> = p.probs.iter().copied().enumerate().collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let top: Vec<String> = ranked.iter().take(3).map(|(i, p)| format!("{} {:.2}", engine.classifier().labels()[*i], p)).collect();
+            let r = engine.reply(q, &tandem_assistant::Context { today, history: &[], account: Some(&account) });
+            println!("{q}\n  classifier: {}\n  reply: topic {} ({:.2}), handoff {:?}, sources {:?}\n  {}", top.join(", "), r.meta.topic, r.meta.confidence, r.meta.handoff, r.meta.sources, r.text.replace('\n', "\n  "));
+        }
+        return Ok(());
+    }
 
     println!("== Project test set ({}) ==", args.project_test.display());
     let test = parse_labelled(&read(&args.project_test)?)?;
@@ -115,10 +134,7 @@ fn run() -> Result<(), String> {
         println!("\n== Public benchmarks: skipped ({} not found) ==", args.datasets.display());
         return Ok(());
     }
-    let mut cfg = TrainConfig::default();
-    if let Ok(v) = std::env::var("TE_EPOCHS") { cfg.epochs = v.parse().unwrap(); }
-    if let Ok(v) = std::env::var("TE_L2") { cfg.l2 = v.parse().unwrap(); }
-    if let Ok(v) = std::env::var("TE_LR") { cfg.learning_rate = v.parse().unwrap(); }
+    let cfg = TrainConfig::default();
     let b77 = args.datasets.join("banking77");
     if b77.is_dir() {
         println!("\n== Banking77 (train on train.csv, test on test.csv) ==");

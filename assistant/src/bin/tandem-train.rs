@@ -45,10 +45,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut cfg = TrainConfig::default();
-    if let Ok(v) = std::env::var("TE_EPOCHS") { cfg.epochs = v.parse().unwrap(); }
-    if let Ok(v) = std::env::var("TE_L2") { cfg.l2 = v.parse().unwrap(); }
-    if let Ok(v) = std::env::var("TE_LR") { cfg.learning_rate = v.parse().unwrap(); }
+    let cfg = TrainConfig::default();
     let mut model = Classifier::train(&examples, &cfg);
     let labels = model.labels().to_vec();
     let held = cross_val_scores(&examples, 5, &cfg, &labels);
@@ -77,7 +74,6 @@ fn main() -> ExitCode {
             }
         }
         let cost = WRONG_COST * wrong as f64 + lost as f64;
-        if std::env::var("TE_CURVE").is_ok() && k % 5 == 0 { println!("th {th:.2} wrong {wrong} lost {lost}"); }
         if cost < best.0 {
             best = (cost, th, wrong, lost);
         }

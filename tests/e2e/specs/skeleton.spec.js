@@ -1,0 +1,77 @@
+// The walking skeleton end to end: lazy loading, asking, the person button, reload, accessibility.
+const { test, expect } = require('@playwright/test');
+const AxeBuilder = require('@axe-core/playwright').default;
+const { DemoPage } = require('./pages');
+
+test('no widget code is fetched before the shopper shows interest', async ({ page }) => {
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  const demo = new DemoPage(page);
+  await demo.goto();
+  await page.waitForTimeout(1000);
+  expect(requests.filter((u) => u.endsWith('.wasm'))).toEqual([]);
+  expect(requests.filter((u) => u.includes('/embed/'))).toEqual([]);
+  // Hovering the launcher is interest: the widget starts loading.
+  const wasm = page.waitForRequest((r) => r.url().endsWith('.wasm'));
+  await demo.launcher.hover();
+  await wasm;
+});
+
+test('a question gets an answer from the account, and a reload restores the conversation', async ({ page }) => {
+  const demo = new DemoPage(page);
+  await demo.goto();
+  await demo.open();
+  await expect(demo.widget.composer).toBeFocused();
+  await demo.widget.ask('When is my next payment?');
+  await expect(demo.widget.shopperMessages().first()).toContainText('When is my next payment?');
+  const answer = demo.widget.assistantMessages().first();
+  await expect(answer).toContainText('€50.00');
+  await expect(answer).toContainText('FP-1001');
+  // The shopper's message shows it was delivered (no "Sending…" and no failure left).
+  await expect(demo.widget.shopperMessages().first().getByTestId('delivery')).not.toContainText('Sending');
+
+  await page.reload();
+  await demo.open();
+  await expect(demo.widget.shopperMessages()).toHaveCount(1);
+  await expect(demo.widget.shopperMessages().first()).toContainText('When is my next payment?');
+  await expect(demo.widget.assistantMessages().first()).toContainText('€50.00');
+});
+
+test('"Talk to a person" is always there and shows the queued state', async ({ page }) => {
+  const demo = new DemoPage(page);
+  await demo.goto({ anonymous: true });
+  await demo.open();
+  await expect(demo.widget.person).toBeVisible();
+  await demo.widget.person.click();
+  await expect(demo.widget.status).toHaveAttribute('data-state', 'queued');
+  await expect(demo.widget.status).toContainText("You're in the queue for a person.");
+  await expect(demo.widget.status).toContainText('Position 1');
+  await expect(demo.widget.person).toBeVisible();
+  // The state survives a reload too.
+  await page.reload();
+  await demo.open();
+  await expect(demo.widget.status).toHaveAttribute('data-state', 'queued');
+});
+
+test('Escape closes the widget and focus returns to the launcher', async ({ page }) => {
+  const demo = new DemoPage(page);
+  await demo.goto({ anonymous: true });
+  await demo.open();
+  await demo.widget.composer.press('Escape');
+  await expect(page.locator('tandem-widget iframe')).toBeHidden();
+  await expect(demo.launcher).toBeFocused();
+  await expect(demo.launcher).toHaveAttribute('aria-expanded', 'false');
+});
+
+test('the open widget has no axe violations (WCAG 2.1 A and AA)', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const demo = new DemoPage(page);
+  await demo.goto();
+  await demo.open();
+  await demo.widget.ask('How do late fees work?');
+  await expect(demo.widget.assistantMessages().first()).toBeVisible();
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  await context.close();
+});
