@@ -76,6 +76,22 @@ pub async fn create_session(req: &CreateSession) -> Result<Session, ApiError> {
     post("/v1/sessions", None, req).await
 }
 
+/// `POST /v1/sessions/resume`: the session kept in the partitioned, HttpOnly cookie.
+pub async fn resume_session(merchant: &str) -> Result<Session, ApiError> {
+    post("/v1/sessions/resume", None, &serde_json::json!({ "merchant_id": merchant })).await
+}
+
+/// `DELETE /v1/sessions/current`: logout.
+pub async fn end_session(token: Option<&str>) -> Result<(), ApiError> {
+    let res = with_auth(Request::delete("/v1/sessions/current"), token).send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    if res.ok() { Ok(()) } else { Err(ApiError::Server { status: res.status(), code: "http_error".into(), message: "logout failed".into() }) }
+}
+
+/// `GET /v1/conversations/latest`.
+pub async fn latest_conversation(token: &str) -> Result<Conversation, ApiError> {
+    get("/v1/conversations/latest", Some(token)).await
+}
+
 /// `GET /v1/merchants/{id}/config`.
 pub async fn merchant_config(merchant: &str) -> Result<MerchantConfig, ApiError> {
     get(&format!("/v1/merchants/{merchant}/config"), None).await

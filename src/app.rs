@@ -76,6 +76,12 @@ async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
         if identity.is_none() || stored.identified {
             return Ok(stored.token);
         }
+    } else if let Ok(s) = api::resume_session(&m).await {
+        // No third-party storage here (or a new tab): the partitioned cookie still knows the session.
+        if identity.is_none() || s.shopper.identified {
+            storage::set_session(&m, Some(&StoredSession { token: s.token.clone(), shopper_id: s.shopper.id, identified: s.shopper.identified }));
+            return Ok(s.token);
+        }
     }
     let locale = ctl.boot.with_value(|b| b.locale.clone());
     let s = api::create_session(&CreateSession { merchant_id: m.clone(), locale: Some(locale), identity_token: identity }).await?;
@@ -106,7 +112,12 @@ async fn start(ctl: Ctl) {
         };
         let existing = match storage::conversation(&m) {
             Some(id) => api::conversation(&token, &id).await.map(Some),
-            None => Ok(None),
+            None => match api::latest_conversation(&token).await {
+                Ok(c) if !matches!(c.state, ConversationState::Resolved { .. }) => Ok(Some(c)),
+                Ok(_) => Ok(None),
+                Err(e) if e.is_missing() => Ok(None),
+                Err(e) => Err(e),
+            },
         };
         let found = match existing {
             Ok(Some(c)) => Ok(c),
@@ -289,9 +300,13 @@ pub fn App() -> impl IntoView {
             storage::set_session(&m, None);
             storage::set_conversation(&m, None);
             storage::set_outbox(&m, &[]);
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().reload();
-            }
+            let token = ctl.token.get_untracked();
+            spawn_local(async move {
+                let _ = api::end_session(token.as_deref()).await;
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            });
         }
     });
     host::post(boot.host_origin.as_deref(), &ToHost::Ready);

@@ -57,7 +57,8 @@ pub fn listen(host_origin: Option<String>, on_message: impl Fn(FromHost) + 'stat
             return;
         }
         let from_parent = match (ev.source(), &parent) {
-            (Some(src), Some(p)) => src.dyn_ref::<web_sys::Window>().is_some_and(|w| w == p),
+            // A cross-origin WindowProxy is not `instanceof Window` in this realm: compare identity.
+            (Some(src), Some(p)) => js_sys::Object::is(&src, p),
             _ => false,
         };
         if !from_parent {

@@ -20,6 +20,7 @@ use crate::{handoff, now_rfc3339, AppState};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/conversations", post(create))
+        .route("/conversations/latest", get(latest))
         .route("/conversations/{id}", get(fetch))
         .route("/conversations/{id}/messages", post(send))
         .route("/conversations/{id}/events", get(events::stream_events))
@@ -131,6 +132,20 @@ async fn create(State(state): State<AppState>, session: ShopperSession) -> ApiRe
     .execute(&state.db)
     .await?;
     Ok((StatusCode::CREATED, Json(Conversation { id, state: initial, last_seq: 0, created_at: now, messages: vec![] })))
+}
+
+/// `GET /v1/conversations/latest`: the shopper's newest conversation with this merchant, so a new
+/// tab or a browser without third-party storage resumes instead of starting over.
+async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiResult<Json<Conversation>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE shopper_id = ? AND merchant_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+    )
+    .bind(&session.shopper_id)
+    .bind(&session.merchant_id)
+    .fetch_optional(&state.db)
+    .await?;
+    let id = id.ok_or_else(|| ApiError::not_found("no_conversation", "This shopper has no conversation yet."))?;
+    fetch(State(state), session, Path(id)).await
 }
 
 async fn fetch(State(state): State<AppState>, session: ShopperSession, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {

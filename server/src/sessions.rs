@@ -3,7 +3,7 @@
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{Duration, Utc};
@@ -19,7 +19,80 @@ const SESSION_DAYS: i64 = 30;
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/sessions", post(create_session))
+    Router::new()
+        .route("/sessions", post(create_session))
+        .route("/sessions/resume", post(resume_session))
+        .route("/sessions/current", axum::routing::delete(end_session))
+}
+
+/// Name of the cookie that lets the widget resume its session where the browser refuses
+/// third-party `localStorage` (Chrome with third-party cookies blocked, Safari).
+pub const SESSION_COOKIE: &str = "tandem_session";
+
+/// The session cookie: HttpOnly (no script reads it, the merchant's least of all), partitioned by
+/// the top-level site (CHIPS), so it works inside the merchant's iframe without cross-site tracking.
+fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/v1/; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=None; Partitioned"
+    ))
+    .expect("hex token is a valid header value")
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_string())
+    })
+}
+
+/// Body of `POST /v1/sessions/resume`.
+#[derive(serde::Deserialize)]
+struct ResumeRequest {
+    merchant_id: String,
+}
+
+/// `POST /v1/sessions/resume`: the session named by the partitioned cookie, its token returned in
+/// the body (kept in memory by the widget) for the `Authorization` header. 401 `no_session` when there is none to resume.
+async fn resume_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<ResumeRequest>,
+) -> ApiResult<(HeaderMap, Json<Session>)> {
+    let none = || ApiError::unauthorized("no_session", "There is no session to resume. Start a new session.");
+    let old = cookie_token(&headers).ok_or_else(none)?;
+    let row: Option<(String, Option<String>, bool, String, String, String)> = sqlx::query_as(
+        "SELECT shopper_id, shopper_name, identified, merchant_id, locale, expires_at FROM sessions WHERE token_hash = ?",
+    )
+    .bind(hash_token(&old))
+    .fetch_optional(&state.db)
+    .await?;
+    let Some((shopper_id, shopper_name, identified, merchant_id, locale, expires_at)) = row else { return Err(none()) };
+    let live = chrono::DateTime::parse_from_rfc3339(&expires_at).is_ok_and(|t| t > Utc::now());
+    if !live || merchant_id != req.merchant_id {
+        return Err(none());
+    }
+    let mut out = HeaderMap::new();
+    out.insert(header::SET_COOKIE, session_cookie(&old, SESSION_DAYS * 86_400));
+    Ok((
+        out,
+        Json(Session { token: old, shopper: Shopper { id: shopper_id, name: shopper_name, identified }, locale, expires_at }),
+    ))
+}
+
+/// `DELETE /v1/sessions/current`: ends the session (logout): the token stops working and the
+/// cookie is cleared.
+async fn end_session(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<(StatusCode, HeaderMap)> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    for token in bearer.into_iter().chain(cookie_token(&headers)) {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(hash_token(&token)).execute(&state.db).await?;
+    }
+    let mut out = HeaderMap::new();
+    out.insert(header::SET_COOKIE, session_cookie("", 0));
+    Ok((StatusCode::NO_CONTENT, out))
 }
 
 /// An authenticated shopper session, extracted from `Authorization: Bearer <token>`.
@@ -44,7 +117,10 @@ pub fn new_token() -> String {
     hex::encode(bytes)
 }
 
-async fn create_session(State(state): State<AppState>, ApiJson(req): ApiJson<CreateSession>) -> ApiResult<(StatusCode, Json<Session>)> {
+async fn create_session(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<CreateSession>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<Session>)> {
     let merchant_id = req.merchant_id.trim();
     if merchant_id.is_empty() {
         return Err(ApiError::field("missing_merchant", "merchant_id", "merchant_id is required."));
@@ -87,7 +163,9 @@ async fn create_session(State(state): State<AppState>, ApiJson(req): ApiJson<Cre
     .bind(&expires_at)
     .execute(&state.db)
     .await?;
-    Ok((StatusCode::CREATED, Json(Session { token, shopper, locale, expires_at })))
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, session_cookie(&token, SESSION_DAYS * 86_400));
+    Ok((StatusCode::CREATED, headers, Json(Session { token, shopper, locale, expires_at })))
 }
 
 /// Accepts a BCP 47-shaped tag (`sv`, `en-GB`, `ar`); anything else falls back to the default.

@@ -72,3 +72,49 @@ async fn merchant_config_is_public_and_unknown_merchants_are_404() {
     let res = app.client.get(app.url("/v1/merchants/nope/config")).send().await.unwrap();
     assert_error(res, StatusCode::NOT_FOUND, "unknown_merchant").await;
 }
+
+#[tokio::test]
+async fn partitioned_cookie_resumes_the_session_and_latest_finds_the_conversation() {
+    let app = spawn_app().await;
+    let res = app.client.post(app.url("/v1/sessions")).json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    for attr in ["HttpOnly", "Secure", "SameSite=None", "Partitioned", "Path=/v1/"] {
+        assert!(cookie.contains(attr), "cookie lacks {attr}: {cookie}");
+    }
+    let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let conv = app.conversation(&token).await;
+    let pair = cookie.split(';').next().unwrap().to_string();
+
+    let resumed = app
+        .client
+        .post(app.url("/v1/sessions/resume"))
+        .header("cookie", &pair)
+        .json(&json!({"merchant_id": "nordic-outdoor"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), StatusCode::OK);
+    assert_eq!(resumed.json::<Value>().await.unwrap()["token"], token.as_str());
+    let latest: Value = app.client.get(app.url("/v1/conversations/latest")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(latest["id"], conv.as_str());
+
+    // Another merchant's widget cannot resume it; without a cookie there is nothing to resume.
+    let res = app.client.post(app.url("/v1/sessions/resume")).header("cookie", &pair).json(&json!({"merchant_id": "other"})).send().await.unwrap();
+    assert_error(res, StatusCode::UNAUTHORIZED, "no_session").await;
+    let res = app.client.post(app.url("/v1/sessions/resume")).json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap();
+    assert_error(res, StatusCode::UNAUTHORIZED, "no_session").await;
+
+    // Logout ends the session for good.
+    let res = app.client.delete(app.url("/v1/sessions/current")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app.client.get(app.url(&format!("/v1/conversations/{conv}"))).bearer_auth(&token).send().await.unwrap();
+    assert_error(res, StatusCode::UNAUTHORIZED, "invalid_session").await;
+}
+
+#[tokio::test]
+async fn a_shopper_without_conversations_gets_404_from_latest() {
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let res = app.client.get(app.url("/v1/conversations/latest")).bearer_auth(&token).send().await.unwrap();
+    assert_error(res, StatusCode::NOT_FOUND, "no_conversation").await;
+}
