@@ -1,7 +1,9 @@
 //! A small typed client for the Tandem API: one function per endpoint, each returning
 //! `Result<T, ApiError>`. Calls go to the widget's own origin.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestInit, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tandem_protocol::{
@@ -43,32 +45,43 @@ impl ApiError {
     }
 }
 
-fn with_auth(req: RequestBuilder, token: Option<&str>) -> RequestBuilder {
-    match token {
-        Some(t) => req.header("Authorization", &format!("Bearer {t}")),
-        None => req,
+/// One HTTP call through the browser's `fetch`, JSON in and out. (No HTTP client crate: the
+/// widget's first-open budget is counted in bytes.)
+async fn call<T: DeserializeOwned>(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<T, ApiError> {
+    let network = |e: JsValue| ApiError::Network(format!("{e:?}"));
+    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+    let headers = Headers::new().map_err(network)?;
+    if let Some(t) = token {
+        headers.set("Authorization", &format!("Bearer {t}")).map_err(network)?;
     }
-}
-
-async fn decode<T: DeserializeOwned>(res: Result<Response, gloo_net::Error>) -> Result<T, ApiError> {
-    let res = res.map_err(|e| ApiError::Network(e.to_string()))?;
-    if res.ok() {
-        return res.json::<T>().await.map_err(|e| ApiError::Decode(e.to_string()));
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(b) = body {
+        headers.set("Content-Type", "application/json").map_err(network)?;
+        init.set_body(&JsValue::from_str(&b));
     }
+    init.set_headers(&headers);
+    let res: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(network)?.unchecked_into();
+    let text = JsFuture::from(res.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
     let status = res.status();
-    match res.json::<ErrorBody>().await {
+    if res.ok() {
+        // 204 and other empty answers decode from `null`.
+        let text = if text.is_empty() { "null" } else { &text };
+        return serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()));
+    }
+    match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => Err(ApiError::Server { status, code: body.error.code, message: body.error.message }),
         Err(_) => Err(ApiError::Server { status, code: "http_error".into(), message: format!("The server answered {status}.") }),
     }
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(path: &str, token: Option<&str>, body: &B) -> Result<T, ApiError> {
-    let req = with_auth(Request::post(path), token).json(body).map_err(|e| ApiError::Decode(e.to_string()))?;
-    decode(req.send().await).await
+    let json = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
+    call("POST", path, token, Some(json)).await
 }
 
 async fn get<T: DeserializeOwned>(path: &str, token: Option<&str>) -> Result<T, ApiError> {
-    decode(with_auth(Request::get(path), token).send().await).await
+    call("GET", path, token, None).await
 }
 
 /// `POST /v1/sessions`.
@@ -83,8 +96,7 @@ pub async fn resume_session(merchant: &str) -> Result<Session, ApiError> {
 
 /// `DELETE /v1/sessions/current`: logout.
 pub async fn end_session(token: Option<&str>) -> Result<(), ApiError> {
-    let res = with_auth(Request::delete("/v1/sessions/current"), token).send().await.map_err(|e| ApiError::Network(e.to_string()))?;
-    if res.ok() { Ok(()) } else { Err(ApiError::Server { status: res.status(), code: "http_error".into(), message: "logout failed".into() }) }
+    call::<serde::de::IgnoredAny>("DELETE", "/v1/sessions/current", token, None).await.map(|_| ())
 }
 
 /// `GET /v1/conversations/latest`.
