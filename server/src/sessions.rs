@@ -59,24 +59,15 @@ async fn resume_session(
     ApiJson(req): ApiJson<ResumeRequest>,
 ) -> ApiResult<(HeaderMap, Json<Session>)> {
     let none = || ApiError::unauthorized("no_session", "There is no session to resume. Start a new session.");
-    let old = cookie_token(&headers).ok_or_else(none)?;
-    let row: Option<(String, Option<String>, bool, String, String, String)> = sqlx::query_as(
-        "SELECT shopper_id, shopper_name, identified, merchant_id, locale, expires_at FROM sessions WHERE token_hash = ?",
-    )
-    .bind(hash_token(&old))
-    .fetch_optional(&state.db)
-    .await?;
-    let Some((shopper_id, shopper_name, identified, merchant_id, locale, expires_at)) = row else { return Err(none()) };
-    let live = chrono::DateTime::parse_from_rfc3339(&expires_at).is_ok_and(|t| t > Utc::now());
-    if !live || merchant_id != req.merchant_id {
+    let token = cookie_token(&headers).ok_or_else(none)?;
+    let (session, expires_at) = lookup(&state, &token).await?.ok_or_else(none)?;
+    if !is_live(&expires_at) || session.merchant_id != req.merchant_id {
         return Err(none());
     }
     let mut out = HeaderMap::new();
-    out.insert(header::SET_COOKIE, session_cookie(&old, SESSION_DAYS * 86_400));
-    Ok((
-        out,
-        Json(Session { token: old, shopper: Shopper { id: shopper_id, name: shopper_name, identified }, locale, expires_at }),
-    ))
+    out.insert(header::SET_COOKIE, session_cookie(&token, SESSION_DAYS * 86_400));
+    let shopper = Shopper { id: session.shopper_id, name: session.shopper_name, identified: session.identified };
+    Ok((out, Json(Session { token, shopper, locale: session.locale, expires_at })))
 }
 
 /// `DELETE /v1/sessions/current`: ends the session (logout): the token stops working and the
@@ -177,6 +168,23 @@ fn normalise_locale(tag: &str) -> Option<String> {
     ok.then(|| tag.to_string())
 }
 
+/// The stored session behind a token, with its expiry (RFC 3339).
+async fn lookup(state: &AppState, token: &str) -> ApiResult<Option<(ShopperSession, String)>> {
+    let row: Option<(String, Option<String>, bool, String, String, String)> = sqlx::query_as(
+        "SELECT shopper_id, shopper_name, identified, merchant_id, locale, expires_at FROM sessions WHERE token_hash = ?",
+    )
+    .bind(hash_token(token))
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(row.map(|(shopper_id, shopper_name, identified, merchant_id, locale, expires_at)| {
+        (ShopperSession { shopper_id, shopper_name, identified, merchant_id, locale }, expires_at)
+    }))
+}
+
+fn is_live(expires_at: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(expires_at).is_ok_and(|t| t > Utc::now())
+}
+
 impl FromRequestParts<AppState> for ShopperSession {
     type Rejection = ApiError;
 
@@ -191,20 +199,13 @@ impl FromRequestParts<AppState> for ShopperSession {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("missing_token", "The Authorization header must be `Bearer <token>`."))?;
-        let row: Option<(String, Option<String>, bool, String, String, String)> = sqlx::query_as(
-            "SELECT shopper_id, shopper_name, identified, merchant_id, locale, expires_at FROM sessions WHERE token_hash = ?",
-        )
-        .bind(hash_token(token))
-        .fetch_optional(&state.db)
-        .await?;
-        let Some((shopper_id, shopper_name, identified, merchant_id, locale, expires_at)) = row else {
+        let Some((session, expires_at)) = lookup(state, token).await? else {
             return Err(ApiError::unauthorized("invalid_session", "This session is not valid. Start a new session."));
         };
-        let expired = chrono::DateTime::parse_from_rfc3339(&expires_at).map(|t| t < Utc::now()).unwrap_or(true);
-        if expired {
+        if !is_live(&expires_at) {
             return Err(ApiError::unauthorized("session_expired", "This session has expired. Start a new session."));
         }
-        Ok(ShopperSession { shopper_id, shopper_name, identified, merchant_id, locale })
+        Ok(session)
     }
 }
 
