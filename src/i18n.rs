@@ -33,6 +33,17 @@ pub struct Strings {
     pub try_again: &'static str,
     pub chars_left: &'static str,
     pub opens_new_tab: &'static str,
+    pub email_label: &'static str,
+    pub email_submit: &'static str,
+    pub email_thanks: &'static str,
+    pub email_invalid: &'static str,
+    pub rate_prompt: &'static str,
+    pub rate_star: &'static str,
+    pub rate_comment_label: &'static str,
+    pub rate_submit: &'static str,
+    pub rate_thanks: &'static str,
+    pub new_conversation: &'static str,
+    pub offline: &'static str,
 }
 
 /// English, the fallback for every other language.
@@ -67,6 +78,17 @@ pub const EN: Strings = Strings {
     try_again: "Try again",
     chars_left: "{n} characters left",
     opens_new_tab: "(opens in a new tab)",
+    email_label: "Your email address",
+    email_submit: "Leave message",
+    email_thanks: "Thanks. We'll reply to {email} within 24 hours.",
+    email_invalid: "Please enter a valid email address, like name@example.com.",
+    rate_prompt: "How did we do?",
+    rate_star: "{n} out of 5",
+    rate_comment_label: "Anything to add? (optional)",
+    rate_submit: "Send rating",
+    rate_thanks: "Thank you for your feedback.",
+    new_conversation: "Start a new conversation",
+    offline: "You're offline. Your messages will be sent when you're back online.",
 };
 
 /// The catalogue for a BCP 47 locale.

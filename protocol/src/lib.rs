@@ -380,6 +380,138 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Human agents (the console's API under /v1/agent; authenticated by an HttpOnly session cookie)
+// ---------------------------------------------------------------------------------------------
+
+/// Body of `POST /v1/agent/login`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentLogin {
+    pub email: String,
+    pub password: String,
+}
+
+/// The logged-in agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentProfile {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    /// Receiving conversations right now.
+    pub online: bool,
+    /// How many conversations the agent takes at once.
+    pub capacity: u32,
+    /// Conversations the agent holds now.
+    pub active: u32,
+}
+
+/// Body of `PUT /v1/agent/presence`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Presence {
+    pub online: bool,
+    /// New capacity (1 to 10); unchanged when absent.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+}
+
+/// A conversation in the agents' queue or in an agent's own list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub conversation_id: String,
+    /// `queued`, `awaiting_reply` or `with_agent`.
+    pub status: String,
+    /// The assistant's last topic, e.g. `fraud`.
+    pub topic: Option<String>,
+    /// Why it went to a person (`requested`, `sensitive_topic`, ...).
+    pub handoff_reason: Option<String>,
+    /// Served before lower priorities.
+    pub priority: i64,
+    /// When it entered the queue (RFC 3339).
+    pub waiting_since: Option<String>,
+    /// 1-based place in the queue, for queued conversations.
+    pub position: Option<u32>,
+    /// The shopper's last message, shortened.
+    pub preview: String,
+    /// Email left by the shopper, for `awaiting_reply`.
+    pub contact: Option<String>,
+    /// Display name of an identified shopper.
+    pub shopper_name: Option<String>,
+}
+
+/// Answer to `GET /v1/agent/queue`, and the payload of queue events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueSnapshot {
+    /// Queued first (by priority, then age), then conversations awaiting a reply.
+    pub items: Vec<QueueItem>,
+    pub agents_online: u32,
+    /// Free conversation slots among online agents.
+    pub free_slots: u32,
+}
+
+/// What an agent needs to pick a conversation up without asking the shopper to repeat anything.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The topic the conversation is about (the assistant's last confident topic).
+    pub topic: String,
+    /// Why it was handed to a person, in words.
+    pub handoff_reason: Option<String>,
+    /// What the shopper asked, oldest first (shortened).
+    pub asked: Vec<String>,
+    /// Facts the assistant already gave (amounts, dates, policies), shortened.
+    pub facts: Vec<String>,
+    /// One paragraph combining the above.
+    pub text: String,
+}
+
+/// One order as the account panel shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: String,
+    pub store: String,
+    pub item: String,
+    pub total: Money,
+    /// e.g. `Pay in 4`, `Financing, 12 months, APR 14.9%`.
+    pub plan: String,
+    pub next_amount: Option<Money>,
+    /// ISO day.
+    pub next_due: Option<String>,
+    /// e.g. `3 of 12 paid`, `refunded`, `payments paused until 2026-12-11`.
+    pub status: String,
+}
+
+/// The identified shopper's account, for the agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub name: String,
+    pub orders: Vec<OrderView>,
+}
+
+/// Answer to `GET /v1/agent/conversations/{id}` (and to claim / next).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentConversation {
+    pub conversation: Conversation,
+    pub summary: Summary,
+    /// Present only for shoppers with a verified identity.
+    pub account: Option<AccountView>,
+    pub shopper_name: Option<String>,
+    /// Email left while no one was available.
+    pub contact: Option<String>,
+    /// Whether the calling agent holds it.
+    pub assigned_to_me: bool,
+}
+
+/// One event in an agent's stream (`GET /v1/agent/events`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentEvent {
+    /// The queue changed.
+    Queue { snapshot: QueueSnapshot },
+    /// Something happened in a conversation this agent holds.
+    Conversation { conversation_id: String, event: Event },
+    /// The agent's own profile changed (e.g. set offline after losing the connection).
+    Profile { profile: AgentProfile },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,6 +575,8 @@ mod tests {
         }
         round_trip(&Event::Message { message: sample_message() });
         round_trip(&Event::Typing { author: Author::Agent, active: true });
+        round_trip(&AgentEvent::Conversation { conversation_id: "c".into(), event: Event::Typing { author: Author::Shopper, active: true } });
+        round_trip(&AgentEvent::Queue { snapshot: QueueSnapshot { items: vec![], agents_online: 2, free_slots: 5 } });
         round_trip(&ErrorBody {
             error: ErrorDetail { code: "x".into(), message: "y".into(), field: Some("text".into()) },
         });

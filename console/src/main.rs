@@ -1,0 +1,2 @@
+//! The agent console (being built).
+fn main() {}
