@@ -14,6 +14,7 @@ pub mod classifier;
 pub mod eval;
 pub mod kb;
 pub mod safety;
+pub mod summary;
 
 pub use account::{AccountSnapshot, Instalment, InstalmentStatus, Order, Plan, Refund};
 use chrono::NaiveDate;

@@ -31,8 +31,18 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let embed = Router::new()
         .nest_service("/embed", ServeDir::new(assets.join("embed")).append_index_html_on_directories(true))
         .layer(middleware::from_fn_with_state(state.clone(), embed_headers));
-    loader.merge(embed).layer(CompressionLayer::new())
+    let console = Router::new()
+        .nest_service("/console", ServeDir::new(assets.join("console")).append_index_html_on_directories(true))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONSOLE_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+    loader.merge(embed).merge(console).layer(CompressionLayer::new())
 }
+
+/// The agent console's policy: same-origin everything, never framed.
+const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 #[derive(Deserialize)]
 struct EmbedQuery {

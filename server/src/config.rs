@@ -26,6 +26,15 @@ pub struct Config {
     /// A fixed "today" (YYYY-MM-DD) for demos and tests; the real date otherwise.
     #[arg(long, env = "TANDEM_TODAY")]
     pub today: Option<NaiveDate>,
+    /// Human support hours in CET (UTC+1), `HH:MM-HH:MM`, or `always`.
+    #[arg(long, env = "TANDEM_SUPPORT_HOURS", default_value = "08:00-22:00")]
+    pub support_hours: crate::hours::SupportHours,
+    /// Seconds an online agent may be without a console connection before counting as offline.
+    #[arg(long, env = "TANDEM_AGENT_TIMEOUT_SECS", default_value_t = 60)]
+    pub agent_timeout_secs: u64,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    #[arg(long, env = "TANDEM_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
     /// Shared secret (HS256) the provider's backend signs identity tokens with.
     #[arg(long, env = "TANDEM_IDENTITY_SECRET", default_value = "")]
     pub identity_secret: String,
@@ -41,6 +50,9 @@ impl Config {
             demo_dir,
             demo: true,
             today: Some(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
+            support_hours: crate::hours::SupportHours::Always,
+            agent_timeout_secs: 60,
+            metrics_token: None,
             identity_secret: "test-secret".into(),
         }
     }

@@ -24,7 +24,6 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}", get(fetch))
         .route("/conversations/{id}/messages", post(send))
         .route("/conversations/{id}/events", get(events::stream_events))
-        .route("/conversations/{id}/handoff", post(handoff::request))
 }
 
 /// Text a shopper or agent sends, checked once at the edge: trimmed, not empty, at most

@@ -1,8 +1,10 @@
 //! Demo mode: the demo merchant, the demo shopper's account, the demo merchant page under `/demo/`,
 //! and `POST /demo/identity-token`, which plays the provider's backend and signs an identity token
-//! for the demo shopper. None of this exists unless the server runs with `--demo`.
+//! for the demo shopper, and the hostile host pages the end-to-end tests embed the widget in
+//! (`/demo/hosts/{page}`, files in `demo/hosts/`). None of this exists unless the server runs with
+//! `--demo`.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,10 +23,24 @@ use crate::AppState;
 
 /// The demo merchant's id.
 pub const DEMO_MERCHANT: &str = "nordic-outdoor";
+/// A second demo merchant with a bright theme whose stored text colour (white on yellow) fails
+/// WCAG AA: `merchants::upsert` corrects it, and the launcher shows the corrected colours.
+pub const THEMED_MERCHANT: &str = "fjell-sport";
+/// The hostile host pages under `demo/hosts/` (`{name}.html`).
+pub const HOST_PAGES: [&str; 5] = ["strict", "css", "spa", "onmessage", "api"];
+/// The directives (and sources) a merchant adds to its CSP for Tandem, as the README documents them,
+/// `{o}` standing for the widget's origin.
+pub const CSP_ADDITIONS: [&str; 3] = ["script-src {o}", "frame-src {o}", "connect-src {o}"];
 /// The demo shopper's customer id in the provider's ledger.
 pub const DEMO_SHOPPER: &str = "alex";
 
-/// Seeds the demo merchant and the demo shopper's account (dates relative to today).
+/// The demo agents: (email, display name, password). Printed at start-up and in the README.
+pub const DEMO_AGENTS: [(&str, &str, &str); 2] = [
+    ("sam@fjordpay.example", "Sam", "tandem-demo-sam"),
+    ("kim@fjordpay.example", "Kim", "tandem-demo-kim"),
+];
+
+/// Seeds the demo merchant, the demo shopper's account (dates relative to today) and the demo agents.
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     merchants::upsert(
         state,
@@ -45,7 +61,31 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("seeding the demo merchant: {e}"))?;
+    merchants::upsert(
+        state,
+        &Merchant {
+            id: THEMED_MERCHANT.into(),
+            name: "Fjell Sport".into(),
+            provider_name: "Fjord Pay".into(),
+            theme: Theme {
+                accent: "#ffd400".into(),
+                on_accent: "#ffffff".into(),
+                position: "left".into(),
+                launcher_label: "Hjälp med betalning".into(),
+            },
+            allowed_origins: vec![state.public_origin.replace("://localhost", "://127.0.0.1")],
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("seeding the themed demo merchant: {e}"))?;
     SqliteLedger::new(state.db.clone()).seed_demo(state.today()).await?;
+    for (email, name, password) in DEMO_AGENTS {
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT id FROM agents WHERE email = ?").bind(email).fetch_optional(&state.db).await?;
+        if exists.is_none() {
+            crate::agents::add_agent(state, email, name, password, 3).await?;
+        }
+    }
     Ok(())
 }
 
@@ -59,7 +99,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         o = state.public_origin
     );
     let files = ServeDir::new(state.config.demo_dir.join("assets"));
-    Router::new()
+    let host_files = ServeDir::new(state.config.demo_dir.join("hosts").join("assets"));
+    // The hostile host pages carry their own policies (or none), so they sit outside the demo
+    // page's CSP layer.
+    let hosts = Router::new()
+        .route("/demo/hosts/{page}", get(host_page))
+        .route("/demo/hosts/spa/{*route}", get(spa_route))
+        .nest_service("/demo/hosts/assets", host_files);
+    let demo = Router::new()
         .route("/", get(|| async { Redirect::temporary("/demo/") }))
         .route("/demo/", get(page))
         .route("/demo/identity-token", post(identity_token))
@@ -67,7 +114,43 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(&csp).expect("CSP is ASCII"),
-        ))
+        ));
+    demo.merge(hosts)
+}
+
+/// The strict host page's policy: `default-src 'self'` and exactly the documented additions (each
+/// added directive starts from `default-src`'s sources, as a merchant's would).
+pub fn strict_csp(widget_origin: &str) -> String {
+    let mut policy = vec!["default-src 'self'".to_string()];
+    for addition in CSP_ADDITIONS {
+        let (directive, sources) = addition.split_once(' ').expect("directive and sources");
+        policy.push(format!("{directive} 'self' {}", sources.replace("{o}", widget_origin)));
+    }
+    policy.join("; ")
+}
+
+/// A hostile host page, with the widget's origin filled in; the strict one with its policy.
+async fn host_page(State(state): State<AppState>, Path(page): Path<String>) -> Response {
+    let Some(name) = HOST_PAGES.iter().find(|p| **p == page) else {
+        return ApiError::not_found("not_found", "There is no such host page.").into_response();
+    };
+    let path = state.config.demo_dir.join("hosts").join(format!("{name}.html"));
+    let html = match tokio::fs::read_to_string(path).await {
+        Ok(html) => html.replace("{{WIDGET_ORIGIN}}", &state.public_origin),
+        Err(e) => return ApiError::Internal(format!("host page missing: {e}")).into_response(),
+    };
+    let mut res = Html(html).into_response();
+    if *name == "strict" {
+        if let Ok(v) = HeaderValue::from_str(&strict_csp(&state.public_origin)) {
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    res
+}
+
+/// The single-page app's deep links (`/demo/hosts/spa/orders`, ...) all load the same page.
+async fn spa_route(state: State<AppState>) -> Response {
+    host_page(state, Path("spa".into())).await
 }
 
 /// The demo merchant page, with the widget's origin filled in.
@@ -89,4 +172,18 @@ async fn identity_token(State(state): State<AppState>) -> ApiResult<(StatusCode,
     let claims =
         IdentityClaims { sub: DEMO_SHOPPER.into(), name: Some("Alex Morgan".into()), exp: Utc::now().timestamp() + 3600 };
     Ok((StatusCode::OK, Json(TokenResponse { token: identity::sign(&claims, &secret) })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strict_policy_is_default_self_plus_the_documented_additions() {
+        assert_eq!(
+            strict_csp("https://chat.provider.example"),
+            "default-src 'self'; script-src 'self' https://chat.provider.example; \
+             frame-src 'self' https://chat.provider.example; connect-src 'self' https://chat.provider.example"
+        );
+    }
 }

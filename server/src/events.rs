@@ -92,15 +92,15 @@ pub async fn append(
     }
     let now = now_rfc3339();
     let mut tx = state.db.begin().await?;
-    let seq: i64 = match options.new_state {
-        Some(new_state) => sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?, state = ?, status = ? WHERE id = ? RETURNING last_seq",
+    let (seq, holder): (i64, Option<String>) = match options.new_state {
+        Some(new_state) => sqlx::query_as(
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?, state = ?, status = ? WHERE id = ? RETURNING last_seq, agent_id",
         )
         .bind(&now)
         .bind(serde_json::to_string(new_state)?)
         .bind(new_state.status())
         .bind(conversation_id),
-        None => sqlx::query_scalar("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq")
+        None => sqlx::query_as("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, agent_id")
             .bind(&now)
             .bind(conversation_id),
     }
@@ -120,6 +120,12 @@ pub async fn append(
         .await?;
     tx.commit().await?;
     state.hub.publish(conversation_id, event.clone());
+    if let Some(agent_id) = holder {
+        state.agent_hub.send(
+            Some(&agent_id),
+            tandem_protocol::AgentEvent::Conversation { conversation_id: conversation_id.into(), event: event.clone() },
+        );
+    }
     Ok(Appended::New(event))
 }
 

@@ -2,18 +2,23 @@
 //! the loader and the demo merchant page. `app` builds the router; `main.rs` only parses the
 //! configuration and serves it.
 
+pub mod agents;
 pub mod assets;
 pub mod config;
 pub mod conversations;
 pub mod db;
 pub mod demo;
+pub mod desk;
 pub mod error;
 pub mod events;
 pub mod handoff;
+pub mod hours;
 pub mod identity;
 pub mod ledger;
 pub mod merchants;
+pub mod metrics;
 pub mod sessions;
+pub mod wait;
 
 use std::sync::Arc;
 
@@ -32,6 +37,8 @@ pub struct AppState {
     pub db: SqlitePool,
     pub config: Arc<Config>,
     pub hub: Arc<events::Hub>,
+    /// Live events for agents' consoles, and which consoles are connected.
+    pub agent_hub: Arc<agents::AgentHub>,
     pub assistant: Arc<Assistant>,
     pub ledger: Arc<dyn ledger::Ledger>,
     /// The origin the widget is served from (`http://localhost:8080`), used for the loader, the
@@ -49,6 +56,7 @@ impl AppState {
         let state = AppState {
             db,
             hub: Arc::new(events::Hub::default()),
+            agent_hub: Arc::new(agents::AgentHub::default()),
             assistant,
             ledger: Arc::new(sqlite_ledger),
             public_origin: public_origin.into(),
@@ -58,6 +66,7 @@ impl AppState {
         if state.config.demo {
             demo::seed(&state).await?;
         }
+        agents::spawn_sweeper(state.clone());
         Ok(state)
     }
 
@@ -78,6 +87,11 @@ pub fn app(state: AppState) -> Router {
         .merge(sessions::routes())
         .merge(conversations::routes())
         .merge(merchants::routes())
+        .merge(handoff::shopper_routes())
+        .merge(handoff::agent_routes())
+        .merge(desk::shopper_routes())
+        .merge(desk::agent_routes())
+        .merge(agents::routes())
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -85,6 +99,7 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .nest("/v1", api)
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .merge(demo::routes(&state))
         .merge(assets::routes(&state))
         .fallback(assets::not_found)
@@ -104,6 +119,10 @@ pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<
     tracing::info!(%addr, %origin, "Tandem listening");
     if demo {
         println!("Tandem demo: http://127.0.0.1:{}/demo/  (widget served from {origin})", addr.port());
+        println!("Agent console: http://127.0.0.1:{}/console/", addr.port());
+        for (email, name, password) in demo::DEMO_AGENTS {
+            println!("  demo agent {name}: {email} / {password}");
+        }
     }
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())

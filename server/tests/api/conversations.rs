@@ -64,6 +64,7 @@ async fn identified_shopper_gets_account_answers_and_anonymous_does_not() {
 #[tokio::test]
 async fn asking_for_a_person_queues_the_conversation_once() {
     let app = spawn_app().await;
+    let agent = app.agent_online(0).await;
     let token = app.anonymous_session().await;
     let conv = app.conversation(&token).await;
     let url = app.url(&format!("/v1/conversations/{conv}/handoff"));
@@ -72,12 +73,16 @@ async fn asking_for_a_person_queues_the_conversation_once() {
     let state: Value = res.json().await.unwrap();
     assert_eq!(state["status"], "queued");
     assert_eq!(state["position"], 1);
+    // One agent with three free slots: picked up in about the pick-up time.
+    assert_eq!(state["estimated_wait_secs"], 30);
     // Asking again changes nothing and adds no event.
     let again: Value = app.client.post(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(again, state);
     let c = app.get_conversation(&token, &conv).await;
     assert_eq!(c["state"]["status"], "queued");
-    assert_eq!(c["last_seq"], 1);
+    let seq_after_first = c["last_seq"].clone();
+    app.client.post(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(app.get_conversation(&token, &conv).await["last_seq"], seq_after_first);
 
     // A second shopper who asks later is behind the first.
     let other = app.anonymous_session().await;
@@ -93,6 +98,32 @@ async fn asking_for_a_person_queues_the_conversation_once() {
         .await
         .unwrap();
     assert_eq!(res["position"], 2);
+    drop(agent);
+}
+
+#[tokio::test]
+async fn with_no_agent_online_the_shopper_is_told_at_once_and_can_leave_an_email() {
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    let state: Value = app
+        .client
+        .post(app.url(&format!("/v1/conversations/{conv}/handoff")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state, serde_json::json!({"status": "awaiting_reply", "contact": null}));
+    let c = app.get_conversation(&token, &conv).await;
+    assert!(c["messages"][0]["text"].as_str().unwrap().contains("No one from our team is online"), "{c}");
+    let url = app.url(&format!("/v1/conversations/{conv}/contact"));
+    let bad = app.client.post(&url).bearer_auth(&token).json(&serde_json::json!({"email": "not-an-email"})).send().await.unwrap();
+    crate::helpers::assert_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_email").await;
+    let ok: Value = app.client.post(&url).bearer_auth(&token).json(&serde_json::json!({"email": "alex@example.com"})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ok["contact"], "alex@example.com");
 }
 
 #[tokio::test]

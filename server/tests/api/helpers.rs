@@ -31,8 +31,14 @@ fn repo() -> PathBuf {
 
 /// Starts the server on 127.0.0.1:0 with a fresh data directory, in demo mode, today = 2026-11-25.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with configuration changes.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = Config::for_tests(dir.path().join("data"), repo().join("dist"), repo().join("demo"));
+    let mut config = Config::for_tests(dir.path().join("data"), repo().join("dist"), repo().join("demo"));
+    change(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
     let state = AppState::new(config, assistant(), format!("http://localhost:{port}")).await.expect("state");
@@ -41,9 +47,44 @@ pub async fn spawn_app() -> TestApp {
     TestApp { base: format!("http://127.0.0.1:{port}"), port, client: Client::new(), state, _dir: dir }
 }
 
+/// A logged-in agent: the session cookie to send.
+pub struct Agent {
+    pub cookie: String,
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// Logs in demo agent `i` (0 = Sam, 1 = Kim).
+    pub async fn agent_login(&self, i: usize) -> Agent {
+        let (email, _, password) = tandem_server::demo::DEMO_AGENTS[i];
+        let res = self.client.post(self.url("/v1/agent/login")).json(&json!({"email": email, "password": password})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+        Agent { cookie: set.split(';').next().unwrap().to_string() }
+    }
+
+    /// Logs in demo agent `i` and puts them online.
+    pub async fn agent_online(&self, i: usize) -> Agent {
+        let agent = self.agent_login(i).await;
+        let res = self.agent_req(&agent, reqwest::Method::PUT, "/v1/agent/presence").json(&json!({"online": true})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        agent
+    }
+
+    /// A request with the agent's cookie.
+    pub fn agent_req(&self, agent: &Agent, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).header("cookie", &agent.cookie)
+    }
+
+    /// Asks for a person and returns the resulting state.
+    pub async fn handoff(&self, token: &str, conversation: &str) -> Value {
+        let res = self.client.post(self.url(&format!("/v1/conversations/{conversation}/handoff"))).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
     }
 
     /// Creates an anonymous session for the demo merchant and returns its token.

@@ -1,6 +1,7 @@
 //! Server integration tests: the real server on an ephemeral port, a fresh SQLite file per test,
 //! real HTTP through reqwest.
 
+mod agents;
 mod conversations;
 mod errors;
 mod helpers;

@@ -48,6 +48,7 @@ async fn handoff_is_an_event_in_the_stream() {
     let app = spawn_app().await;
     let token = app.anonymous_session().await;
     let conv = app.conversation(&token).await;
+    let _agent = app.agent_online(0).await;
     let mut sse = SseReader::new(app.stream(&token, &conv, None).await);
     app.client.post(app.url(&format!("/v1/conversations/{conv}/handoff"))).bearer_auth(&token).send().await.unwrap();
     let e = sse.next_of("state").await;
