@@ -128,3 +128,20 @@ pub async fn send_message(token: &str, id: &str, msg: &SendMessage) -> Result<Se
 pub async fn handoff(token: &str, id: &str) -> Result<ConversationState, ApiError> {
     post(&format!("/v1/conversations/{id}/handoff"), Some(token), &serde_json::json!({})).await
 }
+
+/// `POST /v1/conversations/{id}/contact`: the email to answer at while no one is available.
+pub async fn leave_contact(token: &str, id: &str, email: &str) -> Result<ConversationState, ApiError> {
+    post(&format!("/v1/conversations/{id}/contact"), Some(token), &tandem_protocol::LeaveContact { email: email.into() }).await
+}
+
+/// `POST /v1/conversations/{id}/rating`.
+pub async fn rate(token: &str, id: &str, rating: &tandem_protocol::Rating) -> Result<ConversationState, ApiError> {
+    post(&format!("/v1/conversations/{id}/rating"), Some(token), rating).await
+}
+
+/// `POST /v1/conversations/{id}/typing`: tells the agent the shopper is (or stopped) typing.
+pub async fn typing(token: &str, id: &str, active: bool) -> Result<(), ApiError> {
+    post::<_, serde::de::IgnoredAny>(&format!("/v1/conversations/{id}/typing"), Some(token), &tandem_protocol::Typing { active })
+        .await
+        .map(|_| ())
+}

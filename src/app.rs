@@ -15,6 +15,7 @@ use crate::blocks::{BlockEnv, BlockView};
 use crate::boot::Boot;
 use crate::chat::{Chat, Connection, Delivery, Entry};
 use crate::composer::Composer;
+use crate::handoff::{ContactForm, FormEnv, RatingForm};
 use crate::host::{self, FromHost, ToHost};
 use crate::i18n::{self, fill, Strings};
 use crate::storage::{self, Outgoing, StoredSession};
@@ -44,6 +45,13 @@ struct Ctl {
     identity_settled: RwSignal<bool>,
     /// Bumped whenever a new stream loop starts, so older loops stop.
     stream_generation: StoredValue<u32>,
+    /// Aborts the running stream's fetch when a new one replaces it.
+    stream_abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
+    /// Whether the agent was last told the shopper is typing, and the idle timer's generation.
+    typing_sent: StoredValue<bool>,
+    typing_generation: StoredValue<u32>,
+    /// The browser says it is offline.
+    offline: RwSignal<bool>,
 }
 
 fn merchant(ctl: Ctl) -> String {
@@ -143,9 +151,66 @@ async fn start(ctl: Ctl) {
         ctl.want_person.set(false);
         request_person(ctl);
     }
+    restart_stream(ctl);
+}
+
+/// Stops the running stream (if any) and follows the current conversation.
+fn restart_stream(ctl: Ctl) {
     let generation = ctl.stream_generation.get_value() + 1;
     ctl.stream_generation.set_value(generation);
-    stream_loop(ctl, generation).await;
+    if let Some(old) = ctl.stream_abort.get_value() {
+        old.abort();
+    }
+    ctl.stream_abort.set_value(web_sys::AbortController::new().ok());
+    spawn_local(stream_loop(ctl, generation));
+}
+
+/// Starts a fresh conversation (after the last one was resolved); messages being sent move to it.
+async fn new_conversation(ctl: Ctl) {
+    let Some(token) = ctl.token.get_untracked() else { return };
+    match api::create_conversation(&token).await {
+        Ok(c) => {
+            storage::set_conversation(&merchant(ctl), Some(&c.id));
+            ctl.chat.load(&[], c.state, 0);
+            ctl.conversation.set(Some(c.id));
+            restart_stream(ctl);
+            flush_outbox(ctl);
+        }
+        Err(e) => ctl.phase.set(Phase::Failed(e.to_string())),
+    }
+}
+
+/// Tells the agent the shopper is typing; stops telling after 3 s without a keystroke.
+fn shopper_typing(ctl: Ctl) {
+    if !matches!(ctl.chat.state.get_untracked(), ConversationState::WithAgent { .. }) {
+        return;
+    }
+    let generation = ctl.typing_generation.get_value() + 1;
+    ctl.typing_generation.set_value(generation);
+    if !ctl.typing_sent.get_value() {
+        ctl.typing_sent.set_value(true);
+        post_typing(ctl, true);
+    }
+    spawn_local(async move {
+        sleep_ms(3000).await;
+        if ctl.typing_generation.get_value() == generation {
+            stop_typing(ctl);
+        }
+    });
+}
+
+fn stop_typing(ctl: Ctl) {
+    if ctl.typing_sent.get_value() {
+        ctl.typing_sent.set_value(false);
+        post_typing(ctl, false);
+    }
+}
+
+fn post_typing(ctl: Ctl, active: bool) {
+    let (Some(token), Some(conv)) = (ctl.token.get_untracked(), ctl.conversation.get_untracked()) else { return };
+    spawn_local(async move {
+        let _ = api::typing(&token, &conv, active).await;
+    });
 }
 
 async fn stream_loop(ctl: Ctl, generation: u32) {
@@ -163,9 +228,12 @@ async fn stream_loop(ctl: Ctl, generation: u32) {
             retry_failed(ctl);
         };
         let on_event = move |e| {
-            ctl.chat.apply(e);
+            if ctl.stream_generation.get_value() == generation {
+                ctl.chat.apply(e);
+            }
         };
-        let end = stream::run_once(&token, &conv, ctl.chat.last_seq.get_untracked(), &on_open, &on_event).await;
+        let Some(abort) = ctl.stream_abort.get_value() else { return };
+        let end = stream::run_once(&token, &conv, ctl.chat.last_seq.get_untracked(), &abort.signal(), &on_open, &on_event).await;
         if ctl.stream_generation.get_value() != generation {
             return;
         }
@@ -219,9 +287,16 @@ fn retry_failed(ctl: Ctl) {
 /// Sends a new message typed by the shopper.
 fn send(ctl: Ctl, text: String) {
     let client_id = new_client_id();
+    stop_typing(ctl);
     ctl.chat.push_outgoing(&client_id, &text);
     save_outbox(ctl);
-    if ctl.phase.get_untracked() == Phase::Ready {
+    if ctl.phase.get_untracked() != Phase::Ready {
+        return;
+    }
+    if matches!(ctl.chat.state.get_untracked(), ConversationState::Resolved { .. }) {
+        // That conversation has ended: this message starts the next one.
+        spawn_local(new_conversation(ctl));
+    } else {
         deliver(ctl, client_id);
     }
 }
@@ -272,7 +347,12 @@ pub fn App() -> impl IntoView {
         identity: RwSignal::new(None),
         identity_settled: RwSignal::new(!boot.identity_pending),
         stream_generation: StoredValue::new(0),
+        stream_abort: StoredValue::new_local(None),
+        typing_sent: StoredValue::new(false),
+        typing_generation: StoredValue::new(0),
+        offline: RwSignal::new(web_sys::window().is_some_and(|w| !w.navigator().on_line())),
     };
+    watch_connectivity(ctl);
     let composer_ref = NodeRef::<Textarea>::new();
 
     host::listen(boot.host_origin.clone(), move |msg| match msg {
@@ -351,7 +431,8 @@ pub fn App() -> impl IntoView {
             </header>
             <Transcript ctl=ctl strings=strings env=env/>
             <Status ctl=ctl strings=strings/>
-            <Composer strings=strings node_ref=composer_ref on_send=Callback::new(move |t| send(ctl, t))/>
+            <Composer strings=strings node_ref=composer_ref on_send=Callback::new(move |t| send(ctl, t))
+                on_typing=Callback::new(move |_| shopper_typing(ctl))/>
         </div>
     }
 }
@@ -443,6 +524,7 @@ fn MessageView(entry: Entry, strings: &'static Strings, env: BlockEnv, ctl: Ctl)
 /// Start-up, connection and conversation-state notices, announced politely.
 #[component]
 fn Status(ctl: Ctl, strings: &'static Strings) -> impl IntoView {
+    let forms = FormEnv { token: ctl.token, conversation: ctl.conversation, state: ctl.chat.state, strings };
     let state_text = move || match ctl.chat.state.get() {
         ConversationState::Assistant => None,
         ConversationState::Queued { position, estimated_wait_secs } => {
@@ -468,8 +550,34 @@ fn Status(ctl: Ctl, strings: &'static Strings) -> impl IntoView {
                 }.into_any()),
                 Phase::Ready => None,
             }}
-            {move || (ctl.chat.connection.get() == Connection::Reconnecting).then(|| view! { <p class="tandem-status__warning">{strings.reconnecting}</p> })}
+            {move || if ctl.offline.get() {
+                Some(view! { <p class="tandem-status__warning" data-testid="offline">{strings.offline}</p> })
+            } else {
+                None
+            }}
+            {move || (ctl.chat.connection.get() == Connection::Reconnecting && !ctl.offline.get())
+                .then(|| view! { <p class="tandem-status__warning">{strings.reconnecting}</p> })}
             {move || state_text().map(|t| view! { <p class="tandem-status__state">{t}</p> })}
+            {move || match ctl.chat.state.get() {
+                ConversationState::AwaitingReply { contact } => Some(view! { <ContactForm env=forms contact=contact/> }.into_any()),
+                ConversationState::Resolved { rating } => Some(view! {
+                    <RatingForm env=forms rating=rating/>
+                    <button type="button" class="tandem-button" data-testid="new-conversation"
+                        on:click=move |_| spawn_local(new_conversation(ctl))>{strings.new_conversation}</button>
+                }.into_any()),
+                _ => None,
+            }}
         </div>
+    }
+}
+
+/// Follows the browser's online/offline events.
+fn watch_connectivity(ctl: Ctl) {
+    use wasm_bindgen::prelude::*;
+    let Some(w) = web_sys::window() else { return };
+    for (name, offline) in [("online", false), ("offline", true)] {
+        let cb = Closure::<dyn Fn()>::new(move || ctl.offline.set(offline));
+        let _ = w.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+        cb.forget();
     }
 }

@@ -9,7 +9,13 @@ use crate::i18n::{fill, Strings};
 
 /// The composer. `on_send` receives trimmed, non-empty text of at most the server's limit.
 #[component]
-pub fn Composer(strings: &'static Strings, on_send: Callback<String>, node_ref: NodeRef<Textarea>) -> impl IntoView {
+pub fn Composer(
+    strings: &'static Strings,
+    on_send: Callback<String>,
+    node_ref: NodeRef<Textarea>,
+    /// Called on every keystroke (for the typing indicator a person sees).
+    on_typing: Callback<()>,
+) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let count = Memo::new(move |_| text.with(|t| t.trim().chars().count()));
     let can_send = move || count.get() > 0 && count.get() <= MAX_MESSAGE_CHARS;
@@ -45,7 +51,10 @@ pub fn Composer(strings: &'static Strings, on_send: Callback<String>, node_ref: 
                 aria-describedby="tandem-composer-count"
                 node_ref=node_ref
                 prop:value=move || text.get()
-                on:input:target=move |ev| text.set(ev.target().value())
+                on:input:target=move |ev| {
+                    text.set(ev.target().value());
+                    on_typing.run(());
+                }
                 on:keydown=on_keydown
             ></textarea>
             <span id="tandem-composer-count" aria-live="polite"

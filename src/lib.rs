@@ -11,6 +11,7 @@ pub mod boot;
 pub mod chat;
 pub mod composer;
 pub mod format;
+pub mod handoff;
 pub mod host;
 pub mod i18n;
 pub mod storage;

@@ -40,6 +40,7 @@ pub async fn run_once(
     token: &str,
     conversation: &str,
     last_seq: u64,
+    signal: &web_sys::AbortSignal,
     on_open: &dyn Fn(),
     on_event: &dyn Fn(Event),
 ) -> StreamEnd {
@@ -57,6 +58,7 @@ pub async fn run_once(
     let init = RequestInit::new();
     init.set_method("GET");
     init.set_headers(&headers);
+    init.set_signal(Some(signal));
     let url = format!("/v1/conversations/{conversation}/events");
     let res: Response = match JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await {
         Ok(r) => r.unchecked_into(),

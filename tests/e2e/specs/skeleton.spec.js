@@ -2,6 +2,7 @@
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const { DemoPage } = require('./pages');
+const { agentOnline } = require('./agent');
 
 test('no widget code is fetched before the shopper shows interest', async ({ page }) => {
   const requests = [];
@@ -37,7 +38,9 @@ test('a question gets an answer from the account, and a reload restores the conv
   await expect(demo.widget.assistantMessages().first()).toContainText('€50.00');
 });
 
-test('"Talk to a person" is always there and shows the queued state', async ({ page }) => {
+test('"Talk to a person" is always there and shows the queued state', async ({ page, request }) => {
+  // A person is on duty, so the shopper queues (with nobody online they would leave a message).
+  await agentOnline(request, 'sam@fjordpay.example', 'tandem-demo-sam');
   const demo = new DemoPage(page);
   await demo.goto({ anonymous: true });
   await demo.open();
@@ -46,6 +49,7 @@ test('"Talk to a person" is always there and shows the queued state', async ({ p
   await expect(demo.widget.status).toHaveAttribute('data-state', 'queued');
   await expect(demo.widget.status).toContainText("You're in the queue for a person.");
   await expect(demo.widget.status).toContainText('Position 1');
+  await expect(demo.widget.status).toContainText('Estimated wait');
   await expect(demo.widget.person).toBeVisible();
   // The state survives a reload too.
   await page.reload();
