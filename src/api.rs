@@ -19,8 +19,8 @@ pub enum ApiError {
     /// The server answered with an error body.
     #[error("{message}")]
     Server { status: u16, code: String, message: String },
-    /// The answer could not be read.
-    #[error("unexpected answer: {0}")]
+    /// The answer could not be read (the path of the call).
+    #[error("unexpected answer from {0}")]
     Decode(String),
 }
 
@@ -45,38 +45,57 @@ impl ApiError {
     }
 }
 
-/// One HTTP call through the browser's `fetch`, JSON in and out. (No HTTP client crate: the
-/// widget's first-open budget is counted in bytes.)
-async fn call<T: DeserializeOwned>(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<T, ApiError> {
-    let network = |e: JsValue| ApiError::Network(format!("{e:?}"));
+/// Describes a failed browser call without `Debug` (which pulls a large formatter into the glue).
+fn js_error(e: JsValue) -> ApiError {
+    let text = e.dyn_ref::<js_sys::Error>().map(|err| String::from(err.message())).or_else(|| e.as_string());
+    ApiError::Network(text.unwrap_or_else(|| "the request failed".into()))
+}
+
+/// One HTTP call through the browser's `fetch`: status and body text. Not generic, so it is
+/// compiled once. (No HTTP client crate: the widget's first open is counted in bytes.)
+async fn fetch_text(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<(u16, bool, String), ApiError> {
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
-    let headers = Headers::new().map_err(network)?;
+    let headers = Headers::new().map_err(js_error)?;
     if let Some(t) = token {
-        headers.set("Authorization", &format!("Bearer {t}")).map_err(network)?;
+        headers.set("Authorization", &format!("Bearer {t}")).map_err(js_error)?;
     }
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(b) = body {
-        headers.set("Content-Type", "application/json").map_err(network)?;
+        headers.set("Content-Type", "application/json").map_err(js_error)?;
         init.set_body(&JsValue::from_str(&b));
     }
     init.set_headers(&headers);
-    let res: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(network)?.unchecked_into();
-    let text = JsFuture::from(res.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
-    let status = res.status();
-    if res.ok() {
-        // 204 and other empty answers decode from `null`.
-        let text = if text.is_empty() { "null" } else { &text };
-        return serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()));
-    }
-    match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) => Err(ApiError::Server { status, code: body.error.code, message: body.error.message }),
-        Err(_) => Err(ApiError::Server { status, code: "http_error".into(), message: format!("The server answered {status}.") }),
+    let res: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(js_error)?.unchecked_into();
+    let text = JsFuture::from(res.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
+    Ok((res.status(), res.ok(), text))
+}
+
+/// Turns an error answer into an [`ApiError`].
+fn server_error(status: u16, text: &str) -> ApiError {
+    match serde_json::from_str::<ErrorBody>(text) {
+        Ok(body) => ApiError::Server { status, code: body.error.code, message: body.error.message },
+        Err(_) => ApiError::Server { status, code: "http_error".into(), message: format!("The server answered {status}.") },
     }
 }
 
+/// An empty JSON object, for POSTs without a body of their own (no `serde_json::Value` in the Wasm).
+const EMPTY: &str = "{}";
+
+/// One JSON call: the answer decoded as `T`, or the error body as an [`ApiError`].
+async fn call<T: DeserializeOwned>(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<T, ApiError> {
+    let (status, ok, text) = fetch_text(method, path, token, body).await?;
+    if !ok {
+        return Err(server_error(status, &text));
+    }
+    // 204 and other empty answers decode from `null`.
+    // The decoder's own message is not shown: formatting it would pull serde_json's and std's
+    // error texts into the Wasm, and "unexpected answer" is all a shopper can use.
+    serde_json::from_str(if text.is_empty() { "null" } else { &text }).map_err(|_| ApiError::Decode(path.into()))
+}
+
 async fn post<B: Serialize, T: DeserializeOwned>(path: &str, token: Option<&str>, body: &B) -> Result<T, ApiError> {
-    let json = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
+    let json = serde_json::to_string(body).map_err(|_| ApiError::Decode(path.into()))?;
     call("POST", path, token, Some(json)).await
 }
 
@@ -91,7 +110,11 @@ pub async fn create_session(req: &CreateSession) -> Result<Session, ApiError> {
 
 /// `POST /v1/sessions/resume`: the session kept in the partitioned, HttpOnly cookie.
 pub async fn resume_session(merchant: &str) -> Result<Session, ApiError> {
-    post("/v1/sessions/resume", None, &serde_json::json!({ "merchant_id": merchant })).await
+    #[derive(serde::Serialize)]
+    struct Resume<'a> {
+        merchant_id: &'a str,
+    }
+    post("/v1/sessions/resume", None, &Resume { merchant_id: merchant }).await
 }
 
 /// `DELETE /v1/sessions/current`: logout.
@@ -111,7 +134,7 @@ pub async fn merchant_config(merchant: &str) -> Result<MerchantConfig, ApiError>
 
 /// `POST /v1/conversations`.
 pub async fn create_conversation(token: &str) -> Result<Conversation, ApiError> {
-    post("/v1/conversations", Some(token), &serde_json::json!({})).await
+    call("POST", "/v1/conversations", Some(token), Some(EMPTY.into())).await
 }
 
 /// `GET /v1/conversations/{id}`.
@@ -126,7 +149,7 @@ pub async fn send_message(token: &str, id: &str, msg: &SendMessage) -> Result<Se
 
 /// `POST /v1/conversations/{id}/handoff`.
 pub async fn handoff(token: &str, id: &str) -> Result<ConversationState, ApiError> {
-    post(&format!("/v1/conversations/{id}/handoff"), Some(token), &serde_json::json!({})).await
+    call("POST", &format!("/v1/conversations/{id}/handoff"), Some(token), Some(EMPTY.into())).await
 }
 
 /// `POST /v1/conversations/{id}/contact`: the email to answer at while no one is available.

@@ -476,6 +476,15 @@ fn agent_name(state: ConversationState) -> String {
     }
 }
 
+fn author_id(a: Author) -> &'static str {
+    match a {
+        Author::Shopper => "shopper",
+        Author::Assistant => "assistant",
+        Author::Agent => "agent",
+        Author::System => "system",
+    }
+}
+
 /// One message with its author and, for the shopper's own, its delivery state.
 #[component]
 fn MessageView(entry: Entry, strings: &'static Strings, env: BlockEnv, ctl: Ctl) -> impl IntoView {
@@ -489,7 +498,7 @@ fn MessageView(entry: Entry, strings: &'static Strings, env: BlockEnv, ctl: Ctl)
     let key = entry.key.clone();
     let is_shopper = entry.author == Author::Shopper;
     view! {
-        <article class=class data-testid="message" data-author=format!("{:?}", entry.author).to_lowercase()>
+        <article class=class data-testid="message" data-author=author_id(entry.author)>
             <span class="tandem-visually-hidden">{who}": "</span>
             <div class="tandem-message__body">
                 {entry.blocks.into_iter().map(|b| view! { <BlockView block=b env=env/> }).collect_view()}

@@ -1,14 +1,13 @@
 //! The bridge to the host page (the loader on the merchant's page): `postMessage` to the exact
 //! host origin only, and messages accepted only from that origin and from the parent window.
 
-use serde::{Deserialize, Serialize};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MessageEvent;
 
 /// What the widget tells the host page. Never conversation content.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ToHost {
     Ready,
     Close,
@@ -17,8 +16,7 @@ pub enum ToHost {
 }
 
 /// What the host page may tell the widget.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum FromHost {
     /// A provider-signed identity token for the logged-in shopper.
     Identify { token: String },
@@ -28,11 +26,43 @@ pub enum FromHost {
     Shutdown,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    source: &'static str,
-    #[serde(flatten)]
-    message: &'a ToHost,
+impl ToHost {
+    /// The message as a plain object `{source: "tandem", type, ...}`. Built by hand rather than
+    /// through serde: these few fields are not worth a serializer in the widget's Wasm.
+    fn to_js(&self) -> Object {
+        let o = Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&o, &k.into(), &v);
+        };
+        set("source", "tandem".into());
+        let kind = match self {
+            ToHost::Ready => "ready",
+            ToHost::Close => "close",
+            ToHost::Unread { count } => {
+                set("count", (*count).into());
+                "unread"
+            }
+            ToHost::Handoff => "handoff",
+        };
+        set("type", kind.into());
+        o
+    }
+}
+
+impl FromHost {
+    /// Reads `{source: "tandem-host", type, token?}`; anything else is ignored.
+    pub fn from_js(data: &JsValue) -> Option<FromHost> {
+        let get = |k: &str| Reflect::get(data, &k.into()).ok().and_then(|v| v.as_string());
+        if get("source").as_deref() != Some("tandem-host") {
+            return None;
+        }
+        match get("type").as_deref()? {
+            "identify" => get("token").filter(|t| !t.is_empty()).map(|token| FromHost::Identify { token }),
+            "opened" => Some(FromHost::Opened),
+            "shutdown" => Some(FromHost::Shutdown),
+            _ => None,
+        }
+    }
 }
 
 /// Posts to the parent window at exactly `host_origin`; does nothing without a known origin.
@@ -42,9 +72,7 @@ pub fn post(host_origin: Option<&str>, message: &ToHost) {
     if parent == window {
         return;
     }
-    let Ok(json) = serde_json::to_string(&Envelope { source: "tandem", message }) else { return };
-    let Ok(value) = js_sys::JSON::parse(&json) else { return };
-    let _ = parent.post_message(&value, origin);
+    let _ = parent.post_message(&message.to_js(), origin);
 }
 
 /// Listens for host messages from `host_origin` (and from the parent window only) for the page's
@@ -61,21 +89,8 @@ pub fn listen(host_origin: Option<String>, on_message: impl Fn(FromHost) + 'stat
             (Some(src), Some(p)) => js_sys::Object::is(&src, p),
             _ => false,
         };
-        if !from_parent {
-            return;
-        }
-        let Ok(json) = js_sys::JSON::stringify(&ev.data()) else { return };
-        let json: String = json.into();
-        #[derive(Deserialize)]
-        struct In {
-            source: String,
-            #[serde(flatten)]
-            message: FromHost,
-        }
-        if let Ok(In { source, message }) = serde_json::from_str::<In>(&json) {
-            if source == "tandem-host" {
-                on_message(message);
-            }
+        if let Some(message) = from_parent.then(|| FromHost::from_js(&ev.data())).flatten() {
+            on_message(message);
         }
     });
     let _ = window.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());

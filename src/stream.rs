@@ -44,7 +44,7 @@ pub async fn run_once(
     on_open: &dyn Fn(),
     on_event: &dyn Fn(Event),
 ) -> StreamEnd {
-    let dropped = |e: JsValue| StreamEnd::Dropped(format!("{e:?}"));
+    let dropped = |e: JsValue| StreamEnd::Dropped(e.as_string().unwrap_or_else(|| "the connection failed".into()));
     let Some(window) = web_sys::window() else { return StreamEnd::Dropped("no window".into()) };
     let headers = match Headers::new() {
         Ok(h) => h,

@@ -94,7 +94,7 @@ pub enum Author {
 
 /// Where a conversation stands; every change is an event in the stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[serde(tag = "status", rename_all = "snake_case", try_from = "flat::State")]
 pub enum ConversationState {
     /// The assistant answers.
     Assistant,
@@ -137,7 +137,7 @@ impl ConversationState {
 
 /// A value in a key-value card, typed so the widget can format it for the shopper's locale.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "flat::Value")]
 pub enum Value {
     Text { text: String },
     Money { money: Money },
@@ -154,7 +154,7 @@ pub struct Field {
 
 /// What an action button does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "flat::Action")]
 pub enum Action {
     /// Opens a link (the widget only follows allow-listed https links).
     Link { url: String },
@@ -173,7 +173,7 @@ pub struct Button {
 
 /// Structured content of a message; always rendered as text, never as HTML.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "flat::Block")]
 pub enum Block {
     Paragraph { text: String },
     Bullets { items: Vec<String> },
@@ -512,6 +512,138 @@ pub enum AgentEvent {
     Profile { profile: AgentProfile },
 }
 
+/// Flat shapes that the tagged enums deserialise through. The JSON is the same as the derived
+/// internally tagged form; reading it as one flat struct avoids serde's buffering of tagged enums,
+/// which is a large share of the widget's Wasm.
+mod flat {
+    use serde::Deserialize;
+
+    fn missing(kind: &str, field: &str) -> String {
+        format!("`{kind}` needs the field `{field}`")
+    }
+
+    #[derive(Deserialize)]
+    pub struct State {
+        status: String,
+        position: Option<u32>,
+        estimated_wait_secs: Option<u32>,
+        agent_name: Option<String>,
+        contact: Option<String>,
+        rating: Option<u8>,
+    }
+
+    impl TryFrom<State> for super::ConversationState {
+        type Error = String;
+        fn try_from(s: State) -> Result<Self, String> {
+            use super::ConversationState as C;
+            Ok(match s.status.as_str() {
+                "assistant" => C::Assistant,
+                "queued" => C::Queued {
+                    position: s.position.ok_or_else(|| missing("queued", "position"))?,
+                    estimated_wait_secs: s.estimated_wait_secs,
+                },
+                "with_agent" => C::WithAgent { agent_name: s.agent_name.ok_or_else(|| missing("with_agent", "agent_name"))? },
+                "awaiting_reply" => C::AwaitingReply { contact: s.contact },
+                "resolved" => C::Resolved { rating: s.rating },
+                other => return Err(format!("unknown conversation status `{other}`")),
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub struct Value {
+        r#type: String,
+        text: Option<String>,
+        money: Option<super::Money>,
+        date: Option<String>,
+    }
+
+    impl TryFrom<Value> for super::Value {
+        type Error = String;
+        fn try_from(v: Value) -> Result<Self, String> {
+            Ok(match v.r#type.as_str() {
+                "text" => super::Value::Text { text: v.text.ok_or_else(|| missing("text", "text"))? },
+                "money" => super::Value::Money { money: v.money.ok_or_else(|| missing("money", "money"))? },
+                "date" => super::Value::Date { date: v.date.ok_or_else(|| missing("date", "date"))? },
+                other => return Err(format!("unknown value type `{other}`")),
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub struct Action {
+        r#type: String,
+        url: Option<String>,
+        text: Option<String>,
+    }
+
+    impl TryFrom<Action> for super::Action {
+        type Error = String;
+        fn try_from(a: Action) -> Result<Self, String> {
+            Ok(match a.r#type.as_str() {
+                "link" => super::Action::Link { url: a.url.ok_or_else(|| missing("link", "url"))? },
+                "handoff" => super::Action::Handoff,
+                "reply" => super::Action::Reply { text: a.text.ok_or_else(|| missing("reply", "text"))? },
+                other => return Err(format!("unknown action type `{other}`")),
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub struct Block {
+        r#type: String,
+        text: Option<String>,
+        items: Option<Vec<String>>,
+        title: Option<String>,
+        fields: Option<Vec<super::Field>>,
+        buttons: Option<Vec<super::Button>>,
+    }
+
+    impl TryFrom<Block> for super::Block {
+        type Error = String;
+        fn try_from(b: Block) -> Result<Self, String> {
+            Ok(match b.r#type.as_str() {
+                "paragraph" => super::Block::Paragraph { text: b.text.ok_or_else(|| missing("paragraph", "text"))? },
+                "bullets" => super::Block::Bullets { items: b.items.ok_or_else(|| missing("bullets", "items"))? },
+                "card" => super::Block::Card {
+                    title: b.title.ok_or_else(|| missing("card", "title"))?,
+                    fields: b.fields.ok_or_else(|| missing("card", "fields"))?,
+                },
+                "actions" => super::Block::Actions { buttons: b.buttons.ok_or_else(|| missing("actions", "buttons"))? },
+                other => return Err(format!("unknown block type `{other}`")),
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub struct Event {
+        r#type: String,
+        message: Option<super::Message>,
+        seq: Option<u64>,
+        state: Option<super::ConversationState>,
+        author: Option<super::Author>,
+        active: Option<bool>,
+    }
+
+    impl TryFrom<Event> for super::Event {
+        type Error = String;
+        fn try_from(e: Event) -> Result<Self, String> {
+            Ok(match e.r#type.as_str() {
+                "message" => super::Event::Message { message: e.message.ok_or_else(|| missing("message", "message"))? },
+                "state" => super::Event::State {
+                    seq: e.seq.ok_or_else(|| missing("state", "seq"))?,
+                    state: e.state.ok_or_else(|| missing("state", "state"))?,
+                },
+                "typing" => super::Event::Typing {
+                    author: e.author.ok_or_else(|| missing("typing", "author"))?,
+                    active: e.active.ok_or_else(|| missing("typing", "active"))?,
+                },
+                other => return Err(format!("unknown event type `{other}`")),
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,6 +735,16 @@ mod tests {
         let r: CreateSession = serde_json::from_str(r#"{"merchant_id":"m"}"#).unwrap();
         assert_eq!(r.locale, None);
         assert_eq!(r.identity_token, None);
+    }
+
+    #[test]
+    fn tagged_enums_reject_unknown_tags_and_missing_fields() {
+        assert!(serde_json::from_str::<ConversationState>(r#"{"status":"queued"}"#).unwrap_err().to_string().contains("position"));
+        assert!(serde_json::from_str::<ConversationState>(r#"{"status":"lost"}"#).is_err());
+        assert!(serde_json::from_str::<Block>(r#"{"type":"html","text":"<b>"}"#).is_err());
+        assert!(serde_json::from_str::<Event>(r#"{"type":"typing","author":"agent"}"#).is_err());
+        let s: ConversationState = serde_json::from_str(r#"{"status":"awaiting_reply"}"#).unwrap();
+        assert_eq!(s, ConversationState::AwaitingReply { contact: None });
     }
 
     #[test]
