@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every web asset into dist/: the widget (Trunk, release, wasm-opt -Oz) under dist/embed/,
-# and the minified loader at dist/widget.js. Installs missing build tools first.
+# the agent console under dist/console/, and the minified loader at dist/widget.js. Installs missing build tools first.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -12,6 +12,11 @@ echo "[build] widget (trunk build --release)" >&2
 rm -rf dist/embed
 trunk build --release --offline
 node scripts/postbuild.mjs dist/embed
+
+echo "[build] agent console (trunk build --release)" >&2
+rm -rf dist/console
+(cd console && trunk build --release --offline)
+node scripts/postbuild.mjs dist/console
 
 echo "[build] loader (terser)" >&2
 mkdir -p dist

@@ -415,7 +415,7 @@ pub fn App() -> impl IntoView {
     let dir = if locale.starts_with("ar") { "rtl" } else { "ltr" };
 
     view! {
-        <div class="tandem" dir=dir lang=locale
+        <div class="tandem" dir=dir lang=locale data-conversation=move || ctl.conversation.get()
             on:keydown=move |ev| if ev.key() == "Escape" { close() }>
             <header class="tandem-header">
                 <h1 class="tandem-header__title">{move || ctl.title.get().unwrap_or_else(|| strings.title_fallback.to_string())}</h1>

@@ -1,2 +1,15 @@
-//! The agent console (being built).
-fn main() {}
+//! The Tandem agent console: a Leptos client-side app, served by the Tandem server under
+//! `/console/`, where human agents take conversations from the queue and answer shoppers.
+//! It talks only to `/v1/agent/...` on its own origin; the session is an HttpOnly cookie.
+
+mod api;
+mod app;
+mod conversation;
+mod format;
+mod login;
+mod queue;
+mod stream;
+
+fn main() {
+    leptos::mount::mount_to_body(app::App);
+}

@@ -2,7 +2,11 @@
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const { DemoPage } = require('./pages');
-const { agentOnline } = require('./agent');
+const { agentOnline, resetDesk } = require('./agent');
+
+test.beforeEach(async ({ playwright, baseURL }) => {
+  await resetDesk(playwright, baseURL);
+});
 
 test('no widget code is fetched before the shopper shows interest', async ({ page }) => {
   const requests = [];

@@ -1,0 +1,166 @@
+//! A small typed client for the agent API under `/v1/agent`: one function per endpoint, each
+//! returning `Result<T, ApiError>`. Calls go to the console's own origin; the session lives in an
+//! HttpOnly cookie that `fetch` sends by itself (credentials `same-origin`), so no token is ever
+//! handled here.
+
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::Serialize;
+use serde_json::json;
+use tandem_protocol::{
+    AgentConversation, AgentLogin, AgentProfile, ConversationState, ErrorBody, Presence, QueueItem, QueueSnapshot,
+    SendAck, SendMessage, Typing,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestCredentials, RequestInit, Response};
+
+/// Why a call failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The request never got an answer (offline, server down).
+    #[error("The server could not be reached. Check your connection and try again.")]
+    Network(String),
+    /// The server answered with an error body.
+    #[error("{message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// Stable machine-readable code, e.g. `already_claimed`.
+        code: String,
+        /// A sentence for people.
+        message: String,
+    },
+    /// The answer could not be read.
+    #[error("The server sent an answer the console could not read ({0}). Reload the page.")]
+    Decode(String),
+}
+
+impl ApiError {
+    /// Not logged in (or the session ended): the login form is due.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, ApiError::Server { status: 401, .. })
+    }
+
+    /// Worth retrying the same request later (network trouble or a server-side failure).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network(_) => true,
+            ApiError::Server { status, .. } => *status >= 500 || *status == 429,
+            ApiError::Decode(_) => false,
+        }
+    }
+
+    /// The server's error code, when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Server { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// One HTTP call through the browser's `fetch`, JSON in and out.
+async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, ApiError> {
+    let network = |e: JsValue| ApiError::Network(format!("{e:?}"));
+    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+    let headers = Headers::new().map_err(network)?;
+    headers.set("Accept", "application/json").map_err(network)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    if let Some(b) = body {
+        headers.set("Content-Type", "application/json").map_err(network)?;
+        init.set_body(&JsValue::from_str(&b));
+    }
+    init.set_headers(&headers);
+    let res: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(network)?.unchecked_into();
+    let text = JsFuture::from(res.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
+    let status = res.status();
+    if res.ok() {
+        // 204 and other empty answers decode from `null`.
+        let text = if text.is_empty() { "null" } else { &text };
+        return serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()));
+    }
+    match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => Err(ApiError::Server { status, code: body.error.code, message: body.error.message }),
+        Err(_) => Err(ApiError::Server {
+            status,
+            code: "http_error".into(),
+            message: format!("The server answered with status {status}. Try again in a moment."),
+        }),
+    }
+}
+
+async fn send<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> Result<T, ApiError> {
+    let json = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
+    call(method, path, Some(json)).await
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    call("GET", path, None).await
+}
+
+/// `POST /v1/agent/login`: sets the session cookie.
+pub async fn login(email: &str, password: &str) -> Result<AgentProfile, ApiError> {
+    send("POST", "/v1/agent/login", &AgentLogin { email: email.into(), password: password.into() }).await
+}
+
+/// `POST /v1/agent/logout`: ends the session and clears the cookie.
+pub async fn logout() -> Result<(), ApiError> {
+    call::<IgnoredAny>("POST", "/v1/agent/logout", None).await.map(|_| ())
+}
+
+/// `GET /v1/agent/me`: the logged-in agent (401 when nobody is).
+pub async fn me() -> Result<AgentProfile, ApiError> {
+    get("/v1/agent/me").await
+}
+
+/// `PUT /v1/agent/presence`: goes online or offline and optionally changes capacity.
+pub async fn set_presence(presence: &Presence) -> Result<AgentProfile, ApiError> {
+    send("PUT", "/v1/agent/presence", presence).await
+}
+
+/// `GET /v1/agent/queue`.
+pub async fn queue() -> Result<QueueSnapshot, ApiError> {
+    get("/v1/agent/queue").await
+}
+
+/// `GET /v1/agent/conversations`: the conversations this agent holds.
+pub async fn my_conversations() -> Result<Vec<QueueItem>, ApiError> {
+    get("/v1/agent/conversations").await
+}
+
+/// `POST /v1/agent/next`: claims the head of the queue.
+pub async fn take_next() -> Result<AgentConversation, ApiError> {
+    send("POST", "/v1/agent/next", &json!({})).await
+}
+
+/// `POST /v1/agent/conversations/{id}/claim`.
+pub async fn claim(id: &str) -> Result<AgentConversation, ApiError> {
+    send("POST", &format!("/v1/agent/conversations/{id}/claim"), &json!({})).await
+}
+
+/// `GET /v1/agent/conversations/{id}`: transcript, summary and account panel data.
+pub async fn conversation(id: &str) -> Result<AgentConversation, ApiError> {
+    get(&format!("/v1/agent/conversations/{id}")).await
+}
+
+/// `POST /v1/agent/conversations/{id}/messages` (idempotent by `client_id`).
+pub async fn send_message(id: &str, msg: &SendMessage) -> Result<SendAck, ApiError> {
+    send("POST", &format!("/v1/agent/conversations/{id}/messages"), msg).await
+}
+
+/// `POST /v1/agent/conversations/{id}/typing`.
+pub async fn typing(id: &str, active: bool) -> Result<(), ApiError> {
+    send::<_, IgnoredAny>("POST", &format!("/v1/agent/conversations/{id}/typing"), &Typing { active }).await.map(|_| ())
+}
+
+/// `POST /v1/agent/conversations/{id}/handback`: back to the assistant.
+pub async fn handback(id: &str) -> Result<ConversationState, ApiError> {
+    send("POST", &format!("/v1/agent/conversations/{id}/handback"), &json!({})).await
+}
+
+/// `POST /v1/agent/conversations/{id}/resolve`.
+pub async fn resolve(id: &str) -> Result<ConversationState, ApiError> {
+    send("POST", &format!("/v1/agent/conversations/{id}/resolve"), &json!({})).await
+}
