@@ -7,4 +7,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/build.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-exec cargo run -p tandem-server -- --demo --bind 127.0.0.1:8080 "$@"
+exec cargo run -p tandem-server -- --demo --support-hours always --bind 127.0.0.1:8080 "$@"

@@ -30,7 +30,7 @@ stage "native tests"
 cargo test --workspace
 
 stage "browser component tests (wasm-bindgen-test, headless Chromium)"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p tandem-widget --test render
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p tandem-widget --test render --test wire
 
 stage "size budgets"
 node scripts/size-report.mjs dist

@@ -1,14 +1,13 @@
 //! A small typed client for the Tandem API: one function per endpoint, each returning
-//! `Result<T, ApiError>`. Calls go to the widget's own origin.
+//! `Result<T, ApiError>`. Calls go to the widget's own origin; JSON is read and written by
+//! [`crate::wire`] (no serde in the widget's Wasm).
 
+use tandem_protocol::{Conversation, ConversationState, CreateSession, MerchantConfig, SendAck, Session};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use tandem_protocol::{
-    Conversation, ConversationState, CreateSession, ErrorBody, MerchantConfig, SendAck, SendMessage, Session,
-};
+
+use crate::wire::{self, FromJs, Ignored, Obj};
 
 /// Why a call failed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -71,65 +70,44 @@ async fn fetch_text(method: &str, path: &str, token: Option<&str>, body: Option<
     Ok((res.status(), res.ok(), text))
 }
 
-/// Turns an error answer into an [`ApiError`].
-fn server_error(status: u16, text: &str) -> ApiError {
-    match serde_json::from_str::<ErrorBody>(text) {
-        Ok(body) => ApiError::Server { status, code: body.error.code, message: body.error.message },
-        Err(_) => ApiError::Server { status, code: "http_error".into(), message: format!("The server answered {status}.") },
-    }
-}
-
-/// An empty JSON object, for POSTs without a body of their own (no `serde_json::Value` in the Wasm).
-const EMPTY: &str = "{}";
-
-/// One JSON call: the answer decoded as `T`, or the error body as an [`ApiError`].
-async fn call<T: DeserializeOwned>(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<T, ApiError> {
+/// One JSON call: the answer read as `T`, or the error body as an [`ApiError`].
+async fn call<T: FromJs>(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<T, ApiError> {
     let (status, ok, text) = fetch_text(method, path, token, body).await?;
     if !ok {
-        return Err(server_error(status, &text));
+        return Err(match wire::error_body(&text) {
+            Some((code, message)) => ApiError::Server { status, code, message },
+            None => ApiError::Server { status, code: "http_error".into(), message: format!("The server answered {status}.") },
+        });
     }
-    // 204 and other empty answers decode from `null`.
-    // The decoder's own message is not shown: formatting it would pull serde_json's and std's
-    // error texts into the Wasm, and "unexpected answer" is all a shopper can use.
-    serde_json::from_str(if text.is_empty() { "null" } else { &text }).map_err(|_| ApiError::Decode(path.into()))
+    wire::parse(if text.is_empty() { "null" } else { &text }).map_err(|_| ApiError::Decode(path.into()))
 }
 
-async fn post<B: Serialize, T: DeserializeOwned>(path: &str, token: Option<&str>, body: &B) -> Result<T, ApiError> {
-    let json = serde_json::to_string(body).map_err(|_| ApiError::Decode(path.into()))?;
-    call("POST", path, token, Some(json)).await
-}
-
-async fn get<T: DeserializeOwned>(path: &str, token: Option<&str>) -> Result<T, ApiError> {
-    call("GET", path, token, None).await
-}
+/// An empty JSON object, for POSTs without a body of their own.
+const EMPTY: &str = "{}";
 
 /// `POST /v1/sessions`.
 pub async fn create_session(req: &CreateSession) -> Result<Session, ApiError> {
-    post("/v1/sessions", None, req).await
+    call("POST", "/v1/sessions", None, Some(wire::create_session(req))).await
 }
 
 /// `POST /v1/sessions/resume`: the session kept in the partitioned, HttpOnly cookie.
 pub async fn resume_session(merchant: &str) -> Result<Session, ApiError> {
-    #[derive(serde::Serialize)]
-    struct Resume<'a> {
-        merchant_id: &'a str,
-    }
-    post("/v1/sessions/resume", None, &Resume { merchant_id: merchant }).await
+    call("POST", "/v1/sessions/resume", None, Some(Obj::default().str("merchant_id", merchant).json())).await
 }
 
 /// `DELETE /v1/sessions/current`: logout.
 pub async fn end_session(token: Option<&str>) -> Result<(), ApiError> {
-    call::<serde::de::IgnoredAny>("DELETE", "/v1/sessions/current", token, None).await.map(|_| ())
+    call::<Ignored>("DELETE", "/v1/sessions/current", token, None).await.map(|_| ())
 }
 
 /// `GET /v1/conversations/latest`.
 pub async fn latest_conversation(token: &str) -> Result<Conversation, ApiError> {
-    get("/v1/conversations/latest", Some(token)).await
+    call("GET", "/v1/conversations/latest", Some(token), None).await
 }
 
 /// `GET /v1/merchants/{id}/config`.
 pub async fn merchant_config(merchant: &str) -> Result<MerchantConfig, ApiError> {
-    get(&format!("/v1/merchants/{merchant}/config"), None).await
+    call("GET", &format!("/v1/merchants/{merchant}/config"), None, None).await
 }
 
 /// `POST /v1/conversations`.
@@ -139,12 +117,13 @@ pub async fn create_conversation(token: &str) -> Result<Conversation, ApiError> 
 
 /// `GET /v1/conversations/{id}`.
 pub async fn conversation(token: &str, id: &str) -> Result<Conversation, ApiError> {
-    get(&format!("/v1/conversations/{id}"), Some(token)).await
+    call("GET", &format!("/v1/conversations/{id}"), Some(token), None).await
 }
 
 /// `POST /v1/conversations/{id}/messages` (idempotent by `client_id`).
-pub async fn send_message(token: &str, id: &str, msg: &SendMessage) -> Result<SendAck, ApiError> {
-    post(&format!("/v1/conversations/{id}/messages"), Some(token), msg).await
+pub async fn send_message(token: &str, id: &str, client_id: &str, text: &str) -> Result<SendAck, ApiError> {
+    let body = Obj::default().str("client_id", client_id).str("text", text).json();
+    call("POST", &format!("/v1/conversations/{id}/messages"), Some(token), Some(body)).await
 }
 
 /// `POST /v1/conversations/{id}/handoff`.
@@ -154,17 +133,17 @@ pub async fn handoff(token: &str, id: &str) -> Result<ConversationState, ApiErro
 
 /// `POST /v1/conversations/{id}/contact`: the email to answer at while no one is available.
 pub async fn leave_contact(token: &str, id: &str, email: &str) -> Result<ConversationState, ApiError> {
-    post(&format!("/v1/conversations/{id}/contact"), Some(token), &tandem_protocol::LeaveContact { email: email.into() }).await
+    call("POST", &format!("/v1/conversations/{id}/contact"), Some(token), Some(Obj::default().str("email", email).json())).await
 }
 
 /// `POST /v1/conversations/{id}/rating`.
-pub async fn rate(token: &str, id: &str, rating: &tandem_protocol::Rating) -> Result<ConversationState, ApiError> {
-    post(&format!("/v1/conversations/{id}/rating"), Some(token), rating).await
+pub async fn rate(token: &str, id: &str, score: u8, comment: Option<&str>) -> Result<ConversationState, ApiError> {
+    let body = Obj::default().num("score", score as f64).opt_str("comment", comment).json();
+    call("POST", &format!("/v1/conversations/{id}/rating"), Some(token), Some(body)).await
 }
 
 /// `POST /v1/conversations/{id}/typing`: tells the agent the shopper is (or stopped) typing.
 pub async fn typing(token: &str, id: &str, active: bool) -> Result<(), ApiError> {
-    post::<_, serde::de::IgnoredAny>(&format!("/v1/conversations/{id}/typing"), Some(token), &tandem_protocol::Typing { active })
-        .await
-        .map(|_| ())
+    let body = Obj::default().bool("active", active).json();
+    call::<Ignored>("POST", &format!("/v1/conversations/{id}/typing"), Some(token), Some(body)).await.map(|_| ())
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use leptos::html::{Div, Textarea};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_protocol::{Author, ConversationState, CreateSession, SendMessage};
+use tandem_protocol::{Author, ConversationState, CreateSession, Event};
 
 use crate::api::{self, ApiError};
 use crate::blocks::{BlockEnv, BlockView};
@@ -227,9 +227,19 @@ async fn stream_loop(ctl: Ctl, generation: u32) {
             // Messages that failed while offline go out again once the stream is back.
             retry_failed(ctl);
         };
-        let on_event = move |e| {
-            if ctl.stream_generation.get_value() == generation {
-                ctl.chat.apply(e);
+        let on_event = move |e: Event| {
+            if ctl.stream_generation.get_value() != generation {
+                return;
+            }
+            // The host hears who wrote (never what), e.g. to flash its own unread marker.
+            let other = match &e {
+                Event::Message { message } if message.author != Author::Shopper => Some(message.author),
+                _ => None,
+            };
+            if ctl.chat.apply(e) {
+                if let Some(author) = other {
+                    host::post(host_origin(ctl).as_deref(), &ToHost::Message { author });
+                }
             }
         };
         let Some(abort) = ctl.stream_abort.get_value() else { return };
@@ -307,8 +317,7 @@ fn deliver(ctl: Ctl, client_id: String) {
     let (Some(token), Some(conv)) = (ctl.token.get_untracked(), ctl.conversation.get_untracked()) else { return };
     entry.delivery.set(Delivery::Sending);
     spawn_local(async move {
-        let body = SendMessage { client_id: client_id.clone(), text: entry.text.clone() };
-        match api::send_message(&token, &conv, &body).await {
+        match api::send_message(&token, &conv, &client_id, &entry.text).await {
             Ok(ack) => ctl.chat.upsert(&ack.message),
             Err(e) => entry.delivery.set(Delivery::Failed { retry: e.is_transient(), reason: e.to_string() }),
         }
@@ -390,14 +399,26 @@ pub fn App() -> impl IntoView {
         }
     });
     host::post(boot.host_origin.as_deref(), &ToHost::Ready);
+    // The merchant's theme (contrast-checked by the server) as CSS custom properties, set through
+    // the CSS object model because the page's CSP forbids style attributes.
+    let theme = RwSignal::new(None::<(String, String)>);
     {
         let merchant = boot.merchant.clone();
         spawn_local(async move {
             if let Ok(cfg) = api::merchant_config(&merchant).await {
                 ctl.title.set(Some(cfg.provider_name));
+                theme.set(Some((cfg.theme.accent, cfg.theme.on_accent)));
             }
         });
     }
+    let root_ref = NodeRef::<Div>::new();
+    Effect::new(move |_| {
+        if let (Some(el), Some((accent, on_accent))) = (root_ref.get(), theme.get()) {
+            let style = web_sys::HtmlElement::style(&el);
+            let _ = style.set_property("--tandem-accent", &accent);
+            let _ = style.set_property("--tandem-on-accent", &on_accent);
+        }
+    });
     Effect::new(move |_| {
         let count = ctl.chat.unread.get();
         host::post(host_origin(ctl).as_deref(), &ToHost::Unread { count });
@@ -412,10 +433,10 @@ pub fn App() -> impl IntoView {
         on_reply: Callback::new(move |text: String| send(ctl, text)),
         on_handoff: Callback::new(move |_| request_person(ctl)),
     };
-    let dir = if locale.starts_with("ar") { "rtl" } else { "ltr" };
+    let dir = if i18n::is_rtl(locale) { "rtl" } else { "ltr" };
 
     view! {
-        <div class="tandem" dir=dir lang=locale data-conversation=move || ctl.conversation.get()
+        <div class="tandem" node_ref=root_ref dir=dir lang=locale data-conversation=move || ctl.conversation.get()
             on:keydown=move |ev| if ev.key() == "Escape" { close() }>
             <header class="tandem-header">
                 <h1 class="tandem-header__title">{move || ctl.title.get().unwrap_or_else(|| strings.title_fallback.to_string())}</h1>
@@ -459,7 +480,7 @@ fn Transcript(ctl: Ctl, strings: &'static Strings, env: BlockEnv) -> impl IntoVi
             <div class="tandem-typing" role="status" data-testid="typing">
                 {move || ctl.chat.typing.get().map(|who| {
                     let text = match who {
-                        Author::Agent => fill(strings.agent_typing, "name", &agent_name(ctl.chat.state.get())),
+                        Author::Agent => fill(strings.agent_typing, "name", &agent_name(ctl.chat.state.get(), strings)),
                         _ => strings.assistant_typing.to_string(),
                     };
                     view! { <span class="tandem-typing__dots" aria-hidden="true"><span></span><span></span><span></span></span> <span>{text}</span> }
@@ -469,10 +490,10 @@ fn Transcript(ctl: Ctl, strings: &'static Strings, env: BlockEnv) -> impl IntoVi
     }
 }
 
-fn agent_name(state: ConversationState) -> String {
+fn agent_name(state: ConversationState, strings: &'static Strings) -> String {
     match state {
         ConversationState::WithAgent { agent_name } => agent_name,
-        _ => i18n::EN.agent.to_string(),
+        _ => strings.agent.to_string(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_protocol::{ConversationState, Rating};
+use tandem_protocol::ConversationState;
 
 use crate::api;
 use crate::i18n::{fill, Strings};
@@ -98,8 +98,8 @@ pub fn RatingForm(env: FormEnv, rating: Option<u8>) -> impl IntoView {
         let Some((token, id)) = env.ids() else { return };
         let text = comment.get_untracked();
         spawn_local(async move {
-            let body = Rating { score: s, comment: (!text.trim().is_empty()).then_some(text) };
-            match api::rate(&token, &id, &body).await {
+            let comment = (!text.trim().is_empty()).then_some(text.as_str());
+            match api::rate(&token, &id, s, comment).await {
                 Ok(state) => env.state.set(state),
                 Err(e) => error.set(Some(e.to_string())),
             }

@@ -13,6 +13,8 @@ pub enum ToHost {
     Close,
     Unread { count: u32 },
     Handoff,
+    /// A message from someone else arrived: who, never what.
+    Message { author: tandem_protocol::Author },
 }
 
 /// What the host page may tell the widget.
@@ -43,6 +45,16 @@ impl ToHost {
                 "unread"
             }
             ToHost::Handoff => "handoff",
+            ToHost::Message { author } => {
+                let who = match author {
+                    tandem_protocol::Author::Shopper => "shopper",
+                    tandem_protocol::Author::Assistant => "assistant",
+                    tandem_protocol::Author::Agent => "agent",
+                    tandem_protocol::Author::System => "system",
+                };
+                set("author", who.into());
+                "message"
+            }
         };
         set("type", kind.into());
         o

@@ -1,49 +1,31 @@
 //! Every string the widget shows, from one catalogue per language.
 
-/// The widget's UI strings.
-#[derive(Debug)]
-pub struct Strings {
-    pub title_fallback: &'static str,
-    pub talk_to_person: &'static str,
-    pub close: &'static str,
-    pub welcome: &'static str,
-    pub composer_label: &'static str,
-    pub composer_placeholder: &'static str,
-    pub send: &'static str,
-    pub sending: &'static str,
-    pub sent: &'static str,
-    pub failed: &'static str,
-    pub retry: &'static str,
-    pub assistant_typing: &'static str,
-    pub agent_typing: &'static str,
-    pub you: &'static str,
-    pub assistant: &'static str,
-    pub agent: &'static str,
-    pub system: &'static str,
-    pub transcript_label: &'static str,
-    pub queued: &'static str,
-    pub position: &'static str,
-    pub wait_minutes: &'static str,
-    pub with_agent: &'static str,
-    pub awaiting_reply: &'static str,
-    pub resolved: &'static str,
-    pub reconnecting: &'static str,
-    pub starting: &'static str,
-    pub start_failed: &'static str,
-    pub try_again: &'static str,
-    pub chars_left: &'static str,
-    pub opens_new_tab: &'static str,
-    pub email_label: &'static str,
-    pub email_submit: &'static str,
-    pub email_thanks: &'static str,
-    pub email_invalid: &'static str,
-    pub rate_prompt: &'static str,
-    pub rate_star: &'static str,
-    pub rate_comment_label: &'static str,
-    pub rate_submit: &'static str,
-    pub rate_thanks: &'static str,
-    pub new_conversation: &'static str,
-    pub offline: &'static str,
+/// Declares `Strings` and `Strings::entries` from one list of fields, so the tests walk every
+/// field, including ones added later.
+macro_rules! catalogue {
+    ($($field:ident),* $(,)?) => {
+        /// The widget's UI strings.
+        #[derive(Debug)]
+        pub struct Strings {
+            $(pub $field: &'static str,)*
+        }
+
+        impl Strings {
+            /// Every string with its field name.
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($field), self.$field)),*]
+            }
+        }
+    };
+}
+
+catalogue! {
+    title_fallback, talk_to_person, close, welcome, composer_label, composer_placeholder, send, sending,
+    sent, failed, retry, assistant_typing, agent_typing, you, assistant, agent, system, transcript_label,
+    queued, position, wait_minutes, with_agent, awaiting_reply, resolved, reconnecting, starting,
+    start_failed, try_again, chars_left, opens_new_tab, email_label, email_submit, email_thanks,
+    email_invalid, rate_prompt, rate_star, rate_comment_label, rate_submit, rate_thanks, new_conversation,
+    offline,
 }
 
 /// English, the fallback for every other language.
@@ -91,12 +73,240 @@ pub const EN: Strings = Strings {
     offline: "You're offline. Your messages will be sent when you're back online.",
 };
 
-/// The catalogue for a BCP 47 locale.
-pub fn strings(_locale: &str) -> &'static Strings {
-    &EN
+/// Swedish.
+pub const SV: Strings = Strings {
+    title_fallback: "Betalningshjälp",
+    talk_to_person: "Prata med en person",
+    close: "Stäng chatten",
+    welcome: "Hej! Jag är en automatisk assistent. Fråga mig om betalningar, återbetalningar eller dina beställningar. En person finns alltid ett klick bort.",
+    composer_label: "Ditt meddelande",
+    composer_placeholder: "Skriv din fråga…",
+    send: "Skicka",
+    sending: "Skickar…",
+    sent: "Skickat",
+    failed: "Inte skickat",
+    retry: "Försök igen",
+    assistant_typing: "Assistenten skriver…",
+    agent_typing: "{name} skriver…",
+    you: "Du",
+    assistant: "Assistent",
+    agent: "Handläggare",
+    system: "Uppdatering",
+    transcript_label: "Konversation",
+    queued: "Du står i kö för att prata med en person.",
+    position: "Plats {n} i kön.",
+    wait_minutes: "Beräknad väntetid: cirka {n} min.",
+    with_agent: "{name} har anslutit till konversationen.",
+    awaiting_reply: "Ingen är tillgänglig just nu. Lämna din e-postadress så svarar vi inom 24 timmar.",
+    resolved: "Konversationen är avslutad.",
+    reconnecting: "Anslutningen bröts. Ansluter igen…",
+    starting: "Ansluter…",
+    start_failed: "Vi kunde inte starta chatten.",
+    try_again: "Försök igen",
+    chars_left: "{n} tecken kvar",
+    opens_new_tab: "(öppnas i en ny flik)",
+    email_label: "Din e-postadress",
+    email_submit: "Lämna meddelande",
+    email_thanks: "Tack. Vi svarar till {email} inom 24 timmar.",
+    email_invalid: "Ange en giltig e-postadress, till exempel namn@example.com.",
+    rate_prompt: "Hur gick det?",
+    rate_star: "{n} av 5",
+    rate_comment_label: "Något att tillägga? (valfritt)",
+    rate_submit: "Skicka betyg",
+    rate_thanks: "Tack för din återkoppling.",
+    new_conversation: "Starta en ny konversation",
+    offline: "Du är offline. Dina meddelanden skickas när du är online igen.",
+};
+
+/// German.
+pub const DE: Strings = Strings {
+    title_fallback: "Hilfe zur Zahlung",
+    talk_to_person: "Mit einem Menschen sprechen",
+    close: "Chat schließen",
+    welcome: "Hallo! Ich bin ein automatischer Assistent. Fragen Sie mich zu Zahlungen, Erstattungen oder Ihren Bestellungen. Ein Mensch ist immer nur einen Klick entfernt.",
+    composer_label: "Ihre Nachricht",
+    composer_placeholder: "Ihre Frage…",
+    send: "Senden",
+    sending: "Wird gesendet…",
+    sent: "Gesendet",
+    failed: "Nicht gesendet",
+    retry: "Erneut versuchen",
+    assistant_typing: "Der Assistent schreibt…",
+    agent_typing: "{name} schreibt…",
+    you: "Sie",
+    assistant: "Assistent",
+    agent: "Mitarbeiter",
+    system: "Hinweis",
+    transcript_label: "Unterhaltung",
+    queued: "Sie sind in der Warteschlange für einen Menschen.",
+    position: "Platz {n} in der Warteschlange.",
+    wait_minutes: "Geschätzte Wartezeit: etwa {n} Min.",
+    with_agent: "{name} ist der Unterhaltung beigetreten.",
+    awaiting_reply: "Gerade ist niemand erreichbar. Hinterlassen Sie Ihre E-Mail-Adresse, wir antworten innerhalb von 24 Stunden.",
+    resolved: "Diese Unterhaltung ist beendet.",
+    reconnecting: "Verbindung unterbrochen. Verbinde erneut…",
+    starting: "Verbinde…",
+    start_failed: "Wir konnten den Chat nicht starten.",
+    try_again: "Erneut versuchen",
+    chars_left: "Noch {n} Zeichen",
+    opens_new_tab: "(öffnet in einem neuen Tab)",
+    email_label: "Ihre E-Mail-Adresse",
+    email_submit: "Nachricht hinterlassen",
+    email_thanks: "Danke. Wir antworten an {email} innerhalb von 24 Stunden.",
+    email_invalid: "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@example.com.",
+    rate_prompt: "Wie war unsere Hilfe?",
+    rate_star: "{n} von 5",
+    rate_comment_label: "Möchten Sie etwas ergänzen? (optional)",
+    rate_submit: "Bewertung senden",
+    rate_thanks: "Vielen Dank für Ihr Feedback.",
+    new_conversation: "Neue Unterhaltung beginnen",
+    offline: "Sie sind offline. Ihre Nachrichten werden gesendet, sobald Sie wieder online sind.",
+};
+
+/// Arabic (right to left; the widget sets `dir="rtl"`).
+pub const AR: Strings = Strings {
+    title_fallback: "المساعدة في الدفع",
+    talk_to_person: "التحدث إلى شخص",
+    close: "إغلاق المحادثة",
+    welcome: "مرحبًا! أنا مساعد آلي. اسألني عن المدفوعات أو المبالغ المستردة أو طلباتك. يمكنك دائمًا التحدث إلى شخص بنقرة واحدة.",
+    composer_label: "رسالتك",
+    composer_placeholder: "اكتب سؤالك…",
+    send: "إرسال",
+    sending: "جارٍ الإرسال…",
+    sent: "تم الإرسال",
+    failed: "لم يتم الإرسال",
+    retry: "إعادة المحاولة",
+    assistant_typing: "المساعد يكتب…",
+    agent_typing: "{name} يكتب…",
+    you: "أنت",
+    assistant: "المساعد",
+    agent: "موظف الدعم",
+    system: "تحديث",
+    transcript_label: "المحادثة",
+    queued: "أنت في قائمة الانتظار للتحدث إلى شخص.",
+    position: "ترتيبك {n} في قائمة الانتظار.",
+    wait_minutes: "مدة الانتظار المتوقعة: حوالي {n} دقيقة.",
+    with_agent: "انضم {name} إلى المحادثة.",
+    awaiting_reply: "لا يوجد أحد متاح الآن. اترك بريدك الإلكتروني وسنرد عليك خلال 24 ساعة.",
+    resolved: "انتهت هذه المحادثة.",
+    reconnecting: "انقطع الاتصال. جارٍ إعادة الاتصال…",
+    starting: "جارٍ الاتصال…",
+    start_failed: "تعذّر بدء المحادثة.",
+    try_again: "حاول مرة أخرى",
+    chars_left: "متبقٍ {n} حرف",
+    opens_new_tab: "(يفتح في علامة تبويب جديدة)",
+    email_label: "بريدك الإلكتروني",
+    email_submit: "ترك رسالة",
+    email_thanks: "شكرًا. سنرد على {email} خلال 24 ساعة.",
+    email_invalid: "يرجى إدخال بريد إلكتروني صالح، مثل name@example.com.",
+    rate_prompt: "كيف كانت تجربتك؟",
+    rate_star: "{n} من 5",
+    rate_comment_label: "هل تريد إضافة شيء؟ (اختياري)",
+    rate_submit: "إرسال التقييم",
+    rate_thanks: "شكرًا على ملاحظاتك.",
+    new_conversation: "بدء محادثة جديدة",
+    offline: "أنت غير متصل بالإنترنت. سيتم إرسال رسائلك عند عودة الاتصال.",
+};
+
+/// Every catalogue with its language subtag, English first.
+pub const CATALOGUES: [(&str, &Strings); 4] = [("en", &EN), ("sv", &SV), ("de", &DE), ("ar", &AR)];
+
+/// The catalogue for a BCP 47 locale, picked by its language subtag (`sv-SE`, `sv_FI` and `SV` are
+/// Swedish); English for any language without a catalogue.
+pub fn strings(locale: &str) -> &'static Strings {
+    let language = locale.split(['-', '_']).next().unwrap_or("").trim();
+    CATALOGUES.iter().find(|(tag, _)| tag.eq_ignore_ascii_case(language)).map_or(&EN, |(_, s)| *s)
+}
+
+/// Whether the locale's script runs right to left.
+pub fn is_rtl(locale: &str) -> bool {
+    let language = locale.split(['-', '_']).next().unwrap_or("");
+    ["ar", "fa", "he", "ur"].iter().any(|l| l.eq_ignore_ascii_case(language))
 }
 
 /// Fills `{name}`-style placeholders.
 pub fn fill(template: &str, key: &str, value: &str) -> String {
     template.replace(&format!("{{{key}}}"), value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(s: &Strings) -> Vec<(&'static str, &'static str)> {
+        s.entries()
+    }
+
+    fn placeholders(text: &str) -> Vec<String> {
+        let mut found: Vec<String> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| format!("{{{name}}}")))
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn every_string_of_every_locale_is_there() {
+        let en = fields(&EN);
+        assert!(en.len() >= 40, "only {} fields", en.len());
+        for (tag, catalogue) in CATALOGUES {
+            let f = fields(catalogue);
+            assert_eq!(f.len(), en.len(), "{tag}");
+            for (name, value) in f {
+                assert!(!value.trim().is_empty(), "{tag}.{name} is empty");
+            }
+        }
+    }
+
+    #[test]
+    fn translations_keep_every_placeholder() {
+        let en = fields(&EN);
+        for (tag, catalogue) in CATALOGUES {
+            for ((name, en_text), (_, text)) in en.iter().zip(fields(catalogue)) {
+                assert_eq!(placeholders(text), placeholders(en_text), "{tag}.{name}: {text:?}");
+            }
+        }
+        // The check would see a lost placeholder.
+        assert_eq!(placeholders("Position {n} in the queue."), vec!["{n}".to_string()]);
+        assert!(placeholders("Plats i kön.").is_empty());
+    }
+
+    #[test]
+    fn translations_are_translated() {
+        let en = fields(&EN);
+        for (tag, catalogue) in &CATALOGUES[1..] {
+            let same = en.iter().zip(fields(catalogue)).filter(|((_, a), (_, b))| a == b).count();
+            assert!(same <= 2, "{tag}: {same} strings are the English ones");
+        }
+    }
+
+    #[test]
+    fn locales_pick_by_language_subtag() {
+        assert_eq!(strings("sv").send, "Skicka");
+        assert_eq!(strings("sv-SE").send, "Skicka");
+        assert_eq!(strings("sv_FI").send, "Skicka");
+        assert_eq!(strings("SV").send, "Skicka");
+        assert_eq!(strings("de-AT").send, "Senden");
+        assert_eq!(strings("ar-EG").send, "إرسال");
+        assert_eq!(strings("en-GB").send, "Send");
+        assert_eq!(strings("fr-FR").send, "Send");
+        assert_eq!(strings("").send, "Send");
+        assert_eq!(strings("sve").send, "Send");
+    }
+
+    #[test]
+    fn arabic_is_right_to_left() {
+        assert!(is_rtl("ar"));
+        assert!(is_rtl("ar-SA"));
+        assert!(!is_rtl("sv-SE"));
+        assert!(!is_rtl("arn"));
+    }
+
+    #[test]
+    fn fill_replaces_placeholders() {
+        assert_eq!(fill(SV.position, "n", "2"), "Plats 2 i kön.");
+        assert_eq!(fill(AR.agent_typing, "name", "Sara"), "Sara يكتب…");
+    }
 }

@@ -16,6 +16,7 @@ pub mod host;
 pub mod i18n;
 pub mod storage;
 pub mod stream;
+pub mod wire;
 
 /// Mounts the widget on `<body>`.
 pub fn start() {

@@ -1,10 +1,10 @@
 //! The session, the conversation id and unsent messages, kept in the iframe origin's
 //! `localStorage` (never in the merchant's cookies) so that a reload resumes.
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use crate::wire;
 
 /// A stored shopper session.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StoredSession {
     pub token: String,
     pub shopper_id: String,
@@ -12,7 +12,7 @@ pub struct StoredSession {
 }
 
 /// A message typed but not yet acknowledged by the server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Outgoing {
     pub client_id: String,
     pub text: String,
@@ -26,32 +26,30 @@ fn key(merchant: &str, what: &str) -> String {
     format!("tandem:{merchant}:{what}")
 }
 
-fn read<T: DeserializeOwned>(merchant: &str, what: &str) -> Option<T> {
-    let raw = storage()?.get_item(&key(merchant, what)).ok().flatten()?;
-    serde_json::from_str(&raw).ok()
+fn read(merchant: &str, what: &str) -> Option<String> {
+    storage()?.get_item(&key(merchant, what)).ok().flatten()
 }
 
-fn write<T: Serialize>(merchant: &str, what: &str, value: Option<&T>) {
+fn write(merchant: &str, what: &str, value: Option<String>) {
     let Some(s) = storage() else { return };
     let k = key(merchant, what);
-    match value.and_then(|v| serde_json::to_string(v).ok()) {
-        Some(json) => {
-            let _ = s.set_item(&k, &json);
-        }
-        None => {
-            let _ = s.remove_item(&k);
-        }
-    }
+    let _ = match value {
+        Some(text) => s.set_item(&k, &text),
+        None => s.remove_item(&k),
+    };
 }
 
 /// The stored session of this merchant's widget.
 pub fn session(merchant: &str) -> Option<StoredSession> {
-    read(merchant, "session")
+    let raw = read(merchant, "session")?;
+    let mut f = wire::read_strings(&raw, &["token", "shopper_id"])?.into_iter();
+    Some(StoredSession { token: f.next()?, shopper_id: f.next()?, identified: wire::read_bool(&raw, "identified")? })
 }
 
 /// Stores (or with `None` forgets) the session.
 pub fn set_session(merchant: &str, s: Option<&StoredSession>) {
-    write(merchant, "session", s)
+    let json = s.map(|s| wire::Obj::default().str("token", &s.token).str("shopper_id", &s.shopper_id).bool("identified", s.identified).json());
+    write(merchant, "session", json)
 }
 
 /// The current conversation id.
@@ -61,15 +59,24 @@ pub fn conversation(merchant: &str) -> Option<String> {
 
 /// Stores (or forgets) the current conversation id.
 pub fn set_conversation(merchant: &str, id: Option<&String>) {
-    write(merchant, "conversation", id)
+    write(merchant, "conversation", id.cloned())
 }
 
 /// Messages not yet acknowledged, oldest first.
 pub fn outbox(merchant: &str) -> Vec<Outgoing> {
-    read(merchant, "outbox").unwrap_or_default()
+    read(merchant, "outbox")
+        .and_then(|raw| wire::read_string_records(&raw, &["client_id", "text"]))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| {
+            let mut f = r.into_iter();
+            Some(Outgoing { client_id: f.next()?, text: f.next()? })
+        })
+        .collect()
 }
 
 /// Replaces the outbox.
 pub fn set_outbox(merchant: &str, items: &[Outgoing]) {
-    write(merchant, "outbox", (!items.is_empty()).then_some(&items))
+    let records: Vec<Vec<&str>> = items.iter().map(|o| vec![o.client_id.as_str(), o.text.as_str()]).collect();
+    write(merchant, "outbox", (!items.is_empty()).then(|| wire::write_string_records(&["client_id", "text"], &records)))
 }

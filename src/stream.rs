@@ -83,7 +83,7 @@ pub async fn run_once(
             buf.extend(value.unchecked_into::<Uint8Array>().to_vec());
         }
         for data in take_frames(&mut buf) {
-            if let Ok(event) = serde_json::from_str::<Event>(&data) {
+            if let Ok(event) = crate::wire::parse::<Event>(&data) {
                 on_event(event);
             }
         }

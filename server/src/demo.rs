@@ -95,7 +95,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         return Router::new();
     }
     let csp = format!(
-        "default-src 'self'; script-src 'self' {o}; style-src 'self'; img-src 'self' data:; frame-src {o}; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        "default-src 'self'; script-src 'self' {o}; style-src 'self'; img-src 'self' data:; frame-src {o}; connect-src 'self' {o}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         o = state.public_origin
     );
     let files = ServeDir::new(state.config.demo_dir.join("assets"));

@@ -1,0 +1,100 @@
+//! Browser tests: the widget's serde-free JSON readers (`wire`) read exactly what the server's serde
+//! writes, for every protocol type the widget consumes.
+#![cfg(target_arch = "wasm32")]
+
+use tandem_protocol::*;
+use tandem_widget::wire::{self, FromJs};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn same<T: serde::Serialize + FromJs + PartialEq + std::fmt::Debug>(value: T) {
+    let json = serde_json::to_string(&value).unwrap();
+    let back: T = wire::parse(&json).unwrap_or_else(|_| panic!("wire could not read {json}"));
+    assert_eq!(back, value, "{json}");
+}
+
+fn message(author: Author, blocks: Vec<Block>) -> Message {
+    Message {
+        id: "m-1".into(),
+        client_id: Some("c-1".into()),
+        seq: 7,
+        author,
+        author_name: Some("Sam".into()),
+        text: "Your next payment is €50.00.".into(),
+        blocks,
+        created_at: "2026-11-25T10:00:00.000Z".into(),
+        meta: None,
+    }
+}
+
+fn all_blocks() -> Vec<Block> {
+    vec![
+        Block::Paragraph { text: "Hello \"there\" <b>".into() },
+        Block::Bullets { items: vec!["one".into(), "two".into()] },
+        Block::Card {
+            title: "Order FP-1001".into(),
+            fields: vec![
+                Field { label: "Amount".into(), value: Value::Money { money: Money::eur(5000) } },
+                Field { label: "Due".into(), value: Value::Date { date: "2026-11-28".into() } },
+                Field { label: "Store".into(), value: Value::Text { text: "Nordic Outdoor".into() } },
+            ],
+        },
+        Block::Actions {
+            buttons: vec![
+                Button { label: "Pay early".into(), action: Action::Link { url: "https://app.fjordpay.example/pay".into() } },
+                Button { label: "Talk to a person".into(), action: Action::Handoff },
+                Button { label: "Refunds".into(), action: Action::Reply { text: "Where is my refund?".into() } },
+            ],
+        },
+    ]
+}
+
+#[wasm_bindgen_test]
+fn messages_events_and_states_read_back_exactly() {
+    for author in [Author::Shopper, Author::Assistant, Author::Agent, Author::System] {
+        same(message(author, all_blocks()));
+        same(Event::Message { message: message(author, vec![]) });
+    }
+    for state in [
+        ConversationState::Assistant,
+        ConversationState::Queued { position: 3, estimated_wait_secs: Some(130) },
+        ConversationState::Queued { position: 1, estimated_wait_secs: None },
+        ConversationState::WithAgent { agent_name: "Kim".into() },
+        ConversationState::AwaitingReply { contact: Some("a@example.com".into()) },
+        ConversationState::AwaitingReply { contact: None },
+        ConversationState::Resolved { rating: Some(4) },
+        ConversationState::Resolved { rating: None },
+    ] {
+        same(state.clone());
+        same(Event::State { seq: 9, state });
+    }
+    same(Event::Typing { author: Author::Agent, active: true });
+    same(Conversation {
+        id: "c".into(),
+        state: ConversationState::Assistant,
+        last_seq: 2,
+        created_at: "2026-11-25T10:00:00Z".into(),
+        messages: vec![message(Author::Shopper, all_blocks())],
+    });
+    same(SendAck { message: message(Author::Shopper, vec![]), duplicate: true });
+    same(Session {
+        token: "t".into(),
+        shopper: Shopper { id: "alex".into(), name: Some("Alex Morgan".into()), identified: true },
+        locale: "sv".into(),
+        expires_at: "2026-12-25T00:00:00Z".into(),
+    });
+}
+
+#[wasm_bindgen_test]
+fn reply_metadata_is_skipped_and_malformed_input_is_refused() {
+    let mut m = message(Author::Assistant, vec![]);
+    m.meta = Some(ReplyMeta { topic: "late_fee".into(), confidence: 0.9, sources: vec!["kb/late-fee".into()], handoff: None });
+    let back: Message = wire::parse(&serde_json::to_string(&m).unwrap()).unwrap();
+    assert_eq!(back.meta, None);
+    assert_eq!(back.text, m.text);
+    assert!(wire::parse::<Event>(r#"{"type":"state","seq":1,"state":{"status":"queued"}}"#).is_err());
+    assert!(wire::parse::<Block>(r#"{"type":"html","text":"<b>x</b>"}"#).is_err());
+    assert!(wire::parse::<Message>("not json").is_err());
+    assert_eq!(wire::error_body(r#"{"error":{"code":"text_too_long","message":"Too long."}}"#), Some(("text_too_long".into(), "Too long.".into())));
+}
