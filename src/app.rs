@@ -62,6 +62,15 @@ fn host_origin(ctl: Ctl) -> Option<String> {
     ctl.boot.with_value(|b| b.host_origin.clone())
 }
 
+/// Tells the embedding page (through `postMessage`) or, in app mode, the native app's bridge.
+fn tell_host(ctl: Ctl, message: &ToHost) {
+    if ctl.boot.with_value(|b| b.app) {
+        host::post_native(message);
+    } else {
+        host::post(host_origin(ctl).as_deref(), message);
+    }
+}
+
 /// A random client message id (128 bits, hex), the send's idempotency key.
 fn new_client_id() -> String {
     let mut bytes = [0u8; 16];
@@ -238,7 +247,7 @@ async fn stream_loop(ctl: Ctl, generation: u32) {
             };
             if ctl.chat.apply(e) {
                 if let Some(author) = other {
-                    host::post(host_origin(ctl).as_deref(), &ToHost::Message { author });
+                    tell_host(ctl, &ToHost::Message { author });
                 }
             }
         };
@@ -326,7 +335,7 @@ fn deliver(ctl: Ctl, client_id: String) {
 }
 
 fn request_person(ctl: Ctl) {
-    host::post(host_origin(ctl).as_deref(), &ToHost::Handoff);
+    tell_host(ctl, &ToHost::Handoff);
     let (Some(token), Some(conv)) = (ctl.token.get_untracked(), ctl.conversation.get_untracked()) else {
         ctl.want_person.set(true);
         return;
@@ -353,8 +362,8 @@ pub fn App() -> impl IntoView {
         phase: RwSignal::new(Phase::Starting),
         title: RwSignal::new(None),
         want_person: RwSignal::new(false),
-        identity: RwSignal::new(None),
-        identity_settled: RwSignal::new(!boot.identity_pending),
+        identity: RwSignal::new(boot.app_token.clone()),
+        identity_settled: RwSignal::new(!boot.identity_pending || boot.app_token.is_some()),
         stream_generation: StoredValue::new(0),
         stream_abort: StoredValue::new_local(None),
         typing_sent: StoredValue::new(false),
@@ -364,7 +373,7 @@ pub fn App() -> impl IntoView {
     watch_connectivity(ctl);
     let composer_ref = NodeRef::<Textarea>::new();
 
-    host::listen(boot.host_origin.clone(), move |msg| match msg {
+    let on_host = move |msg| match msg {
         FromHost::Identify { token } => {
             let late = ctl.identity_settled.get_untracked() && ctl.phase.get_untracked() == Phase::Ready;
             ctl.identity.set(Some(token));
@@ -397,8 +406,13 @@ pub fn App() -> impl IntoView {
                 }
             });
         }
-    });
-    host::post(boot.host_origin.as_deref(), &ToHost::Ready);
+    };
+    if boot.app {
+        host::expose_app_api(on_host);
+    } else {
+        host::listen(boot.host_origin.clone(), on_host);
+    }
+    tell_host(ctl, &ToHost::Ready);
     // The merchant's theme (contrast-checked by the server) as CSS custom properties, set through
     // the CSS object model because the page's CSP forbids style attributes.
     let theme = RwSignal::new(None::<(String, String)>);
@@ -421,12 +435,14 @@ pub fn App() -> impl IntoView {
     });
     Effect::new(move |_| {
         let count = ctl.chat.unread.get();
-        host::post(host_origin(ctl).as_deref(), &ToHost::Unread { count });
+        tell_host(ctl, &ToHost::Unread { count });
     });
     spawn_local(start(ctl));
 
-    let close = move || host::post(host_origin(ctl).as_deref(), &ToHost::Close);
-    let embedded = boot.host_origin.is_some();
+    let close = move || tell_host(ctl, &ToHost::Close);
+    // A close button wherever something outside can close the chat: the host page or the app.
+    let embedded = boot.host_origin.is_some() || boot.app;
+    follow_visual_viewport();
     let env = BlockEnv {
         locale,
         strings,
@@ -610,4 +626,26 @@ fn watch_connectivity(ctl: Ctl) {
         let _ = w.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
         cb.forget();
     }
+}
+
+/// Keeps the chat (and its composer) inside the visible area when an on-screen keyboard opens:
+/// the visual viewport's height becomes `--tandem-viewport-height` on the root element.
+fn follow_visual_viewport() {
+    use wasm_bindgen::prelude::*;
+    let Some(w) = web_sys::window() else { return };
+    let Some(vv) = w.visual_viewport() else { return };
+    let update = {
+        let vv = vv.clone();
+        move || {
+            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                if let Ok(el) = root.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = el.style().set_property("--tandem-viewport-height", &format!("{}px", vv.height()));
+                }
+            }
+        }
+    };
+    update();
+    let cb = Closure::<dyn Fn()>::new(update);
+    let _ = vv.add_event_listener_with_callback("resize", cb.as_ref().unchecked_ref());
+    cb.forget();
 }

@@ -13,6 +13,11 @@ pub struct Boot {
     pub locale: String,
     /// The host will send an identity token; wait for it before creating a session.
     pub identity_pending: bool,
+    /// App mode (`mode=app`): full screen in a native web view, talking to a native bridge.
+    pub app: bool,
+    /// An identity token the native app passed in the URL fragment (`#token=...`); the fragment is
+    /// removed from the address at once, and never reaches a server log.
+    pub app_token: Option<String>,
 }
 
 impl Boot {
@@ -27,8 +32,21 @@ impl Boot {
             host_origin: get("host").filter(|h| is_origin(h)),
             locale: get("locale").unwrap_or(browser_locale),
             identity_pending: get("auth").as_deref() == Some("pending"),
+            app: get("mode").as_deref() == Some("app"),
+            app_token: take_fragment_token(),
         }
     }
+}
+
+/// Reads `#token=...` from the address and removes the fragment (so it is not kept in history).
+fn take_fragment_token() -> Option<String> {
+    let window = web_sys::window()?;
+    let hash = window.location().hash().ok()?;
+    let token = UrlSearchParams::new_with_str(hash.strip_prefix('#')?).ok()?.get("token").filter(|t| !t.is_empty())?;
+    if let (Ok(history), Ok(path), Ok(search)) = (window.history(), window.location().pathname(), window.location().search()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{search}")));
+    }
+    Some(token)
 }
 
 /// Whether `s` is a bare `http(s)://host[:port]` origin.

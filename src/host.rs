@@ -87,6 +87,49 @@ pub fn post(host_origin: Option<&str>, message: &ToHost) {
     let _ = parent.post_message(&message.to_js(), origin);
 }
 
+/// Posts to the native app's bridge in app mode: iOS `window.webkit.messageHandlers.tandem`
+/// (receives the object) and Android `window.TandemAndroid` (receives JSON text). Either may be
+/// absent; neither is ever given conversation content.
+pub fn post_native(message: &ToHost) {
+    let Some(window) = web_sys::window() else { return };
+    let w: &JsValue = window.as_ref();
+    let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).ok().filter(|v| v.is_object());
+    let payload = message.to_js();
+    let call = |target: &JsValue, arg: &JsValue| {
+        if let Some(f) = Reflect::get(target, &"postMessage".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+            let _ = f.call1(target, arg);
+        }
+    };
+    if let Some(ios) = get(w, "webkit").and_then(|wk| get(&wk, "messageHandlers")).and_then(|mh| get(&mh, "tandem")) {
+        call(&ios, &payload);
+    }
+    if let Some(android) = get(w, "TandemAndroid") {
+        if let Ok(text) = js_sys::JSON::stringify(&payload) {
+            call(&android, &text.into());
+        }
+    }
+}
+
+/// In app mode, exposes `window.TandemApp.identify(token)` and `window.TandemApp.shutdown()` for
+/// the native app (e.g. through `evaluateJavascript`).
+pub fn expose_app_api(on_message: impl Fn(FromHost) + 'static) {
+    let Some(window) = web_sys::window() else { return };
+    let on_message = std::rc::Rc::new(on_message);
+    let api = Object::new();
+    let m = on_message.clone();
+    let identify = Closure::<dyn Fn(JsValue)>::new(move |token: JsValue| {
+        if let Some(token) = token.as_string().filter(|t| !t.is_empty()) {
+            m(FromHost::Identify { token });
+        }
+    });
+    let shutdown = Closure::<dyn Fn()>::new(move || on_message(FromHost::Shutdown));
+    let _ = Reflect::set(&api, &"identify".into(), identify.as_ref());
+    let _ = Reflect::set(&api, &"shutdown".into(), shutdown.as_ref());
+    let _ = Reflect::set(&window, &"TandemApp".into(), &api);
+    identify.forget();
+    shutdown.forget();
+}
+
 /// Listens for host messages from `host_origin` (and from the parent window only) for the page's
 /// lifetime.
 pub fn listen(host_origin: Option<String>, on_message: impl Fn(FromHost) + 'static) {
