@@ -21,6 +21,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::sessions::ShopperSession;
 use crate::{now_rfc3339, AppState};
 
+/// Events buffered per conversation for slow subscribers; one that falls further behind catches up
+/// from the database instead. Small, because each open conversation holds one such buffer.
+const CHANNEL_CAPACITY: usize = 16;
+
 /// Live subscribers per conversation.
 #[derive(Default)]
 pub struct Hub {
@@ -31,7 +35,7 @@ impl Hub {
     /// Subscribes to a conversation's live events.
     pub fn subscribe(&self, conversation_id: &str) -> broadcast::Receiver<Event> {
         let mut channels = self.channels.lock().expect("hub lock");
-        channels.entry(conversation_id.to_string()).or_insert_with(|| broadcast::channel(256).0).subscribe()
+        channels.entry(conversation_id.to_string()).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).subscribe()
     }
 
     /// Sends an event to the conversation's live subscribers, if any.
