@@ -175,7 +175,9 @@
     else if (cmd === 'on') { if (typeof b === 'function') { (on[a] = on[a] || []).push(b); if (a === 'ready' && ready) b(); } }
     else if (cmd === 'off') on[a] = (on[a] || []).filter(function (f) { return f !== b; });
     else if (cmd === 'identify') { identity = a; if (frame) post({ type: 'identify', token: a }); }
-    else if (cmd === 'shutdown') { identity = null; close(); if (frame) post({ type: 'shutdown' }); }
+    // Logout even before the chat was opened in this page view: the widget, on its own origin, is
+    // the only one that can forget its stored session, so it is loaded to do so.
+    else if (cmd === 'shutdown') { identity = null; close(); load(); post({ type: 'shutdown' }); }
   }
   var queued = T && Array.isArray(T.q) ? T.q.slice() : [];
   api._tandem = 1;

@@ -17,7 +17,7 @@ window.Tandem = window.Tandem || function () { (window.Tandem.q = window.Tandem.
     document.getElementById('sign-out').addEventListener('click', function () {
       // Logout: the widget forgets the session before the page moves on.
       window.Tandem('shutdown');
-      setTimeout(function () { location.search = '?anonymous=1'; }, 300);
+      setTimeout(function () { location.search = '?anonymous=1'; }, 1500);
     });
   });
 })();
