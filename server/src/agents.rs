@@ -184,6 +184,14 @@ impl FromRequestParts<AppState> for AgentSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Beyond SameSite=Strict: a browser says where a request comes from, and changes to a
+        // conversation are accepted only from the console's own origin (not a sibling site).
+        if parts.method != axum::http::Method::GET {
+            let site = parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+            if site.is_some_and(|s| s != "same-origin" && s != "none") {
+                return Err(ApiError::Forbidden("Agent actions are accepted only from the console itself.".into()));
+            }
+        }
         let unauthorized = || ApiError::unauthorized("invalid_agent_session", "Log in to the console first.");
         let token = cookie(&parts.headers, AGENT_COOKIE).ok_or_else(unauthorized)?;
         let row: Option<(String, String, String)> = sqlx::query_as(
@@ -282,8 +290,9 @@ async fn events(State(state): State<AppState>, agent: AgentSession) -> ApiResult
             match rx.recv().await {
                 Ok((to, event)) if to.as_deref().is_none_or(|t| t == me) => yield Ok(to_sse(&event)),
                 Ok(_) => continue,
-                // A slow console missed events: it refetches on the next queue event it gets.
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                // A slow console missed events: end the stream; the console reconnects and refetches
+                // its queue and transcripts, so nothing stays missing.
+                Err(broadcast::error::RecvError::Lagged(_)) => return,
                 Err(broadcast::error::RecvError::Closed) => return,
             }
         }

@@ -168,74 +168,75 @@ pub fn text_message(seq: u64, author: Author, author_name: Option<String>, clien
     }
 }
 
+/// Statuses in which a shopper may still write.
+const OPEN_STATUSES: [&str; 4] = ["assistant", "queued", "with_agent", "awaiting_reply"];
+
 async fn send(
     State(state): State<AppState>,
     session: ShopperSession,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SendMessage>,
 ) -> ApiResult<(StatusCode, Json<SendAck>)> {
-    let row = authorize(&state, &session, &id).await?;
+    authorize(&state, &session, &id).await?;
     let client_id = parse_client_id(&body.client_id)?;
     let text = MessageText::parse(&body.text)?;
-    if matches!(row.state, ConversationState::Resolved { .. }) {
-        // A repeat of a message stored before the conversation closed is still acknowledged.
-        if let Some(Appended::Duplicate(Event::Message { message })) = find_duplicate(&state, &id, client_id).await? {
-            return Ok((StatusCode::OK, Json(SendAck { message, duplicate: true })));
-        }
-        return Err(ApiError::conflict("conversation_closed", "This conversation has ended. Start a new conversation to continue."));
-    }
-    let appended = events::append(&state, &id, AppendOptions { client_id: Some(client_id), new_state: None }, |seq| {
-        Event::Message { message: text_message(seq, Author::Shopper, None, Some(client_id), text.as_str()) }
+    // The status check is part of the append itself: a resolve that lands first refuses the message
+    // instead of burying it in a closed conversation.
+    let options = AppendOptions { client_id: Some(client_id), new_state: None, only_if: Some(&OPEN_STATUSES) };
+    let appended = events::append(&state, &id, options, |seq| Event::Message {
+        message: text_message(seq, Author::Shopper, None, Some(client_id), text.as_str()),
     })
     .await?;
     match appended {
         Appended::Duplicate(Event::Message { message }) => Ok((StatusCode::OK, Json(SendAck { message, duplicate: true }))),
-        Appended::Duplicate(_) => Err(ApiError::Internal("client id stored on a non-message event".into())),
-        Appended::New(Event::Message { message }) => {
-            if matches!(row.state, ConversationState::Assistant) {
+        Appended::New(Event::Message { message }, status) => {
+            // Only the status at the moment of storing decides whether the assistant answers.
+            if status == "assistant" {
                 let state = state.clone();
-                let text = text.as_str().to_string();
-                tokio::spawn(async move {
-                    if let Err(e) = assistant_reply(&state, &id, &text).await {
-                        tracing::error!(conversation = %id, error = %e, "assistant reply failed");
-                    }
-                });
+                let (text, seq) = (text.as_str().to_string(), message.seq);
+                tokio::spawn(async move { assistant_reply(&state, &id, &text, seq).await });
             }
             Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false })))
         }
-        Appended::New(_) => Err(ApiError::Internal("append returned a non-message event".into())),
+        Appended::Refused(_) => {
+            Err(ApiError::conflict("conversation_closed", "This conversation has ended. Start a new conversation to continue."))
+        }
+        _ => Err(ApiError::Internal("a message append returned a non-message event".into())),
     }
 }
 
-async fn find_duplicate(state: &AppState, id: &str, client_id: &str) -> ApiResult<Option<Appended>> {
-    let existing: Option<String> = sqlx::query_scalar("SELECT payload FROM events WHERE conversation_id = ? AND client_id = ?")
-        .bind(id)
-        .bind(client_id)
-        .fetch_optional(&state.db)
-        .await?;
-    Ok(existing.map(|p| serde_json::from_str(&p)).transpose()?.map(Appended::Duplicate))
+/// Answers one shopper message, one reply at a time per conversation. If anything fails the
+/// shopper is not left with a typing indicator and no answer: they are told and offered a person.
+async fn assistant_reply(state: &AppState, id: &str, question: &str, question_seq: u64) {
+    let lock = state.reply_lock(id);
+    let _turn = lock.lock().await;
+    state.hub.publish(id, Event::Typing { author: Author::Assistant, active: true });
+    if let Err(e) = answer(state, id, question, question_seq).await {
+        tracing::error!(conversation = %id, error = %e, "assistant reply failed");
+        state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
+        let sorry = "Sorry, I couldn't answer that just now. Please ask again, or talk to a person.";
+        let _ = handoff::system_message(state, id, sorry).await;
+    }
+    drop(_turn);
+    state.release_reply_lock(id, lock);
 }
 
-/// Computes and stores the assistant's reply to `question`; hands off when the reply says so.
-async fn assistant_reply(state: &AppState, id: &str, question: &str) -> ApiResult<()> {
-    state.hub.publish(id, Event::Typing { author: Author::Assistant, active: true });
+/// Computes and stores the assistant's reply to the message at `question_seq`; hands off when the
+/// reply says so. Nothing is stored if a person took the conversation meanwhile.
+async fn answer(state: &AppState, id: &str, question: &str, question_seq: u64) -> ApiResult<()> {
     let row = load_row(state, id).await?;
+    // History is what came before this question, whatever arrived since.
     let history: Vec<Turn> = messages(state, id)
         .await?
         .into_iter()
+        .filter(|m| m.seq < question_seq)
         .map(|m| Turn { author: m.author, text: m.text, topic: m.meta.map(|meta| meta.topic) })
         .collect();
-    // The question just stored is the last turn; the engine receives it separately.
-    let history = &history[..history.len().saturating_sub(1)];
     let account = if row.identified { state.ledger.snapshot(&row.shopper_id).await.map_err(|e| ApiError::Internal(format!("ledger: {e}")))? } else { None };
-    let reply = state.assistant.reply(question, &Context { today: state.today(), history, account: account.as_ref() });
-    // A person may have taken over while the reply was computed: then the assistant stays quiet.
-    if !matches!(load_row(state, id).await?.state, ConversationState::Assistant) {
-        state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
-        return Ok(());
-    }
+    let reply = state.assistant.reply(question, &Context { today: state.today(), history: &history, account: account.as_ref() });
     let handoff_reason = reply.meta.handoff;
-    events::append(state, id, AppendOptions::default(), |seq| Event::Message {
+    let options = AppendOptions { only_if: Some(&["assistant"]), ..AppendOptions::default() };
+    let appended = events::append(state, id, options, |seq| Event::Message {
         message: Message {
             id: uuid::Uuid::new_v4().to_string(),
             client_id: None,
@@ -249,6 +250,11 @@ async fn assistant_reply(state: &AppState, id: &str, question: &str) -> ApiResul
         },
     })
     .await?;
+    if let Appended::Refused(_) = appended {
+        // A person has it now: the assistant stays quiet.
+        state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
+        return Ok(());
+    }
     if let Some(reason) = handoff_reason {
         handoff::to_person(state, id, reason).await?;
     }

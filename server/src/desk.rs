@@ -119,12 +119,14 @@ async fn reply(
     let client_id = parse_client_id(&body.client_id)?;
     let text = MessageText::parse(&body.text)?;
     held_by(&state, &agent, &id).await?;
-    let appended = events::append(&state, &id, AppendOptions { client_id: Some(client_id), new_state: None }, |seq| {
+    let options = AppendOptions { client_id: Some(client_id), new_state: None, only_if: Some(&["with_agent"]) };
+    let appended = events::append(&state, &id, options, |seq| {
         Event::Message { message: text_message(seq, Author::Agent, Some(agent.display_name.clone()), Some(client_id), text.as_str()) }
     })
     .await?;
     match appended {
-        Appended::New(Event::Message { message }) => Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false }))),
+        Appended::New(Event::Message { message }, _) => Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false }))),
+        Appended::Refused(_) => Err(ApiError::conflict("not_assigned", "This conversation is no longer with you.")),
         Appended::Duplicate(Event::Message { message }) => Ok((StatusCode::OK, Json(SendAck { message, duplicate: true }))),
         _ => Err(ApiError::Internal("agent reply stored as a non-message event".into())),
     }

@@ -62,14 +62,19 @@ pub struct AppendOptions<'a> {
     pub client_id: Option<&'a str>,
     /// The conversation's new state, stored in the same transaction.
     pub new_state: Option<&'a ConversationState>,
+    /// Append only while the conversation's status is one of these (checked in the same UPDATE,
+    /// so a concurrent state change cannot be overwritten).
+    pub only_if: Option<&'a [&'a str]>,
 }
 
 /// Outcome of [`append`].
 pub enum Appended {
-    /// Stored and published.
-    New(Event),
+    /// Stored and published; the conversation's status after the append.
+    New(Event, String),
     /// An event with the same client id already exists; nothing was stored.
     Duplicate(Event),
+    /// The conversation's status (given) was not one of `only_if`; nothing was stored.
+    Refused(String),
 }
 
 /// Appends a durable event to a conversation: assigns the next sequence number, stores it (and the
@@ -96,21 +101,35 @@ pub async fn append(
     }
     let now = now_rfc3339();
     let mut tx = state.db.begin().await?;
-    let (seq, holder): (i64, Option<String>) = match options.new_state {
-        Some(new_state) => sqlx::query_as(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?, state = ?, status = ? WHERE id = ? RETURNING last_seq, agent_id",
-        )
-        .bind(&now)
-        .bind(serde_json::to_string(new_state)?)
-        .bind(new_state.status())
-        .bind(conversation_id),
-        None => sqlx::query_as("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, agent_id")
-            .bind(&now)
-            .bind(conversation_id),
+    let guard = match options.only_if {
+        Some(statuses) => format!(" AND status IN ({})", vec!["?"; statuses.len()].join(", ")),
+        None => String::new(),
+    };
+    let sql = match options.new_state {
+        Some(_) => format!(
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?, state = ?, status = ? WHERE id = ?{guard} RETURNING last_seq, agent_id, status"
+        ),
+        None => format!("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ?{guard} RETURNING last_seq, agent_id, status"),
+    };
+    let mut query = sqlx::query_as::<_, (i64, Option<String>, String)>(&sql).bind(&now);
+    if let Some(new_state) = options.new_state {
+        query = query.bind(serde_json::to_string(new_state)?).bind(new_state.status());
     }
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| ApiError::not_found("unknown_conversation", "This conversation does not exist."))?;
+    query = query.bind(conversation_id);
+    for s in options.only_if.unwrap_or_default() {
+        query = query.bind(*s);
+    }
+    let Some((seq, holder, status)) = query.fetch_optional(&mut *tx).await? else {
+        tx.rollback().await?;
+        let current: Option<String> = sqlx::query_scalar("SELECT status FROM conversations WHERE id = ?")
+            .bind(conversation_id)
+            .fetch_optional(&state.db)
+            .await?;
+        return match current {
+            Some(status) => Ok(Appended::Refused(status)),
+            None => Err(ApiError::not_found("unknown_conversation", "This conversation does not exist.")),
+        };
+    };
     let event = make(seq as u64);
     let kind = event.name();
     sqlx::query("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)")
@@ -130,7 +149,7 @@ pub async fn append(
             tandem_protocol::AgentEvent::Conversation { conversation_id: conversation_id.into(), event: event.clone() },
         );
     }
-    Ok(Appended::New(event))
+    Ok(Appended::New(event, status))
 }
 
 /// Stored events of a conversation with a sequence number above `after`, in order.

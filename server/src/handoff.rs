@@ -14,7 +14,7 @@ use tandem_protocol::{
 use crate::agents::AgentSession;
 use crate::conversations::{authorize, load_row, text_message};
 use crate::error::{ApiError, ApiJson, ApiResult};
-use crate::events::{self, AppendOptions};
+use crate::events::{self, AppendOptions, Appended};
 use crate::sessions::ShopperSession;
 use crate::{now_rfc3339, wait, AppState};
 
@@ -47,14 +47,18 @@ fn priority(reason: HandoffReason) -> i64 {
     }
 }
 
-/// Appends a state change (and stores it as the conversation's state).
-pub async fn set_state(state: &AppState, id: &str, new_state: &ConversationState) -> ApiResult<()> {
-    events::append(state, id, AppendOptions { client_id: None, new_state: Some(new_state) }, |seq| Event::State {
-        seq,
-        state: new_state.clone(),
-    })
-    .await?;
-    Ok(())
+/// Appends a state change (and stores it as the conversation's state), but only while the
+/// conversation's status is one of `from`: a change that raced ahead is never overwritten.
+/// Returns whether the change was made.
+pub async fn set_state(state: &AppState, id: &str, from: &[&str], new_state: &ConversationState) -> ApiResult<bool> {
+    let options = AppendOptions { client_id: None, new_state: Some(new_state), only_if: Some(from) };
+    let appended = events::append(state, id, options, |seq| Event::State { seq, state: new_state.clone() }).await?;
+    Ok(!matches!(appended, Appended::Refused(_)))
+}
+
+/// A 409 for an action that lost a race with another state change.
+fn changed() -> ApiError {
+    ApiError::conflict("state_changed", "The conversation changed in the meantime. Reload it and try again.")
 }
 
 /// Appends a system message (shown to the shopper and the agent).
@@ -68,7 +72,10 @@ pub async fn system_message(state: &AppState, id: &str, text: &str) -> ApiResult
 
 /// `POST /v1/conversations/{id}/handoff`: one request is enough; asking again changes nothing.
 async fn request(State(state): State<AppState>, session: ShopperSession, Path(id): Path<String>) -> ApiResult<Json<ConversationState>> {
-    authorize(&state, &session, &id).await?;
+    let row = authorize(&state, &session, &id).await?;
+    if matches!(row.state, ConversationState::Resolved { .. }) {
+        return Err(ApiError::conflict("conversation_closed", "This conversation has ended. Start a new conversation to talk to a person."));
+    }
     Ok(Json(to_person(&state, &id, HandoffReason::Requested).await?))
 }
 
@@ -104,52 +111,62 @@ async fn average_handling_secs(state: &AppState) -> ApiResult<f64> {
     Ok(if secs.len() < 5 { wait::DEFAULT_AHT_SECS } else { secs.iter().sum::<f64>() / secs.len() as f64 })
 }
 
-/// Moves a conversation to a person: the queue when someone is online within support hours,
-/// otherwise `awaiting_reply` at once. Nothing changes if a person has it or it already waits.
+/// Moves a conversation from the assistant to a person: the queue when someone is online within
+/// support hours, otherwise `awaiting_reply` at once. The transition itself is one conditional
+/// append, so two requests at once (the button and the assistant's own handoff) make one handoff;
+/// nothing changes if a person has it, it already waits, or it has ended.
 pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> ApiResult<ConversationState> {
-    let row = load_row(state, id).await?;
-    if matches!(row.state, ConversationState::Queued { .. } | ConversationState::WithAgent { .. } | ConversationState::AwaitingReply { .. }) {
-        return Ok(row.state);
-    }
+    let (agents, _, _) = capacity(state).await?;
+    let open = state.config.support_hours.is_open(Utc::now());
+    let target = if agents == 0 || !open {
+        ConversationState::AwaitingReply { contact: None }
+    } else {
+        // A placeholder position; refresh_queue computes the real one with everyone else's.
+        ConversationState::Queued { position: 0, estimated_wait_secs: None }
+    };
     let now = now_rfc3339();
-    sqlx::query("UPDATE conversations SET handoff_reason = ?, priority = ?, queued_at = ?, agent_id = NULL WHERE id = ?")
+    // Queue order is set before the state turns `queued`, so no refresh sees it without one.
+    sqlx::query("UPDATE conversations SET handoff_reason = ?, priority = ?, queued_at = ? WHERE id = ? AND status = 'assistant'")
         .bind(reason.as_str())
         .bind(priority(reason))
         .bind(&now)
         .bind(id)
         .execute(&state.db)
         .await?;
+    if !set_state(state, id, &["assistant"], &target).await? {
+        return Ok(load_row(state, id).await?.state);
+    }
     sqlx::query("INSERT INTO handoffs (conversation_id, reason, queued_at) VALUES (?, ?, ?)")
         .bind(id)
         .bind(reason.as_str())
         .bind(&now)
         .execute(&state.db)
         .await?;
-    let (agents, _, _) = capacity(state).await?;
-    let open = state.config.support_hours.is_open(Utc::now());
-    if agents == 0 || !open {
-        let new_state = ConversationState::AwaitingReply { contact: None };
+    if matches!(target, ConversationState::AwaitingReply { .. }) {
         let why = if open { "No one from our team is online right now." } else { "Our team is available 08:00–22:00 CET every day." };
         system_message(state, id, &format!("{why} Leave your email address and a person will reply within 24 hours.")).await?;
-        set_state(state, id, &new_state).await?;
         broadcast_queue(state).await?;
-        return Ok(new_state);
+        return Ok(target);
     }
-    // A placeholder position; refresh_queue computes the real one with everyone else's.
-    set_state(state, id, &ConversationState::Queued { position: 0, estimated_wait_secs: None }).await?;
     refresh_queue(state).await?;
     Ok(load_row(state, id).await?.state)
 }
 
-/// Puts a conversation an agent held back at the front of the queue and tells the shopper.
+/// Puts a conversation an agent held back at the front of the queue and tells the shopper. Does
+/// nothing if it is no longer with an agent (resolved or handed back meanwhile).
 pub async fn return_to_queue(state: &AppState, id: &str, why: &str) -> ApiResult<()> {
     let now = now_rfc3339();
-    sqlx::query("UPDATE conversations SET agent_id = NULL, priority = ?, queued_at = ? WHERE id = ?")
+    sqlx::query("UPDATE conversations SET priority = ?, queued_at = ? WHERE id = ? AND status = 'with_agent'")
         .bind(RETURNED_PRIORITY)
         .bind(&now)
         .bind(id)
         .execute(&state.db)
         .await?;
+    if !set_state(state, id, &["with_agent"], &ConversationState::Queued { position: 1, estimated_wait_secs: None }).await? {
+        return Ok(());
+    }
+    // The agent's console saw the change above; from here on nobody holds the conversation.
+    sqlx::query("UPDATE conversations SET agent_id = NULL WHERE id = ? AND status = 'queued'").bind(id).execute(&state.db).await?;
     let reason: String = sqlx::query_scalar("SELECT COALESCE(handoff_reason, 'requested') FROM conversations WHERE id = ?")
         .bind(id)
         .fetch_one(&state.db)
@@ -161,7 +178,6 @@ pub async fn return_to_queue(state: &AppState, id: &str, why: &str) -> ApiResult
         .execute(&state.db)
         .await?;
     system_message(state, id, &format!("{why} You're first in line for the next person.")).await?;
-    set_state(state, id, &ConversationState::Queued { position: 1, estimated_wait_secs: None }).await?;
     Ok(())
 }
 
@@ -179,7 +195,8 @@ pub async fn refresh_queue(state: &AppState) -> ApiResult<()> {
         let position = i as u32 + 1;
         let new_state = ConversationState::Queued { position, estimated_wait_secs: wait::estimate(position, slots, free, aht) };
         if serde_json::from_str::<ConversationState>(current).ok().as_ref() != Some(&new_state) {
-            set_state(state, id, &new_state).await?;
+            // Claimed meanwhile? Then it is no longer queued and this update is skipped.
+            set_state(state, id, &["queued"], &new_state).await?;
         }
     }
     broadcast_queue(state).await
@@ -294,11 +311,15 @@ pub async fn claim_for(state: &AppState, agent: &AgentSession, id: &str) -> ApiR
         if active >= capacity {
             return Err(ApiError::conflict("at_capacity", format!("You already have {active} conversations, your capacity. Resolve or hand one back first.")));
         }
+        // One statement: the conversation must still wait and the agent still be online (going
+        // offline does not take the writer lock, so the check cannot be a separate read).
         let taken = sqlx::query(
-            "UPDATE conversations SET agent_id = ?, status = 'with_agent' WHERE id = ? AND status IN ('queued', 'awaiting_reply')",
+            "UPDATE conversations SET agent_id = ?, status = 'with_agent' WHERE id = ? AND status IN ('queued', 'awaiting_reply')
+               AND EXISTS (SELECT 1 FROM agents WHERE id = ? AND online = 1)",
         )
         .bind(&agent.agent_id)
         .bind(id)
+        .bind(&agent.agent_id)
         .execute(&state.db)
         .await?;
         if taken.rows_affected() == 0 {
@@ -312,7 +333,7 @@ pub async fn claim_for(state: &AppState, agent: &AgentSession, id: &str) -> ApiR
             .execute(&state.db)
             .await?;
     }
-    set_state(state, id, &ConversationState::WithAgent { agent_name: agent.display_name.clone() }).await?;
+    set_state(state, id, &["with_agent"], &ConversationState::WithAgent { agent_name: agent.display_name.clone() }).await?;
     refresh_queue(state).await
 }
 
@@ -357,28 +378,32 @@ pub async fn held_by(state: &AppState, agent: &AgentSession, id: &str) -> ApiRes
 
 async fn handback(State(state): State<AppState>, agent: AgentSession, Path(id): Path<String>) -> ApiResult<Json<ConversationState>> {
     held_by(&state, &agent, &id).await?;
-    sqlx::query("UPDATE conversations SET agent_id = NULL WHERE id = ?").bind(&id).execute(&state.db).await?;
+    let text = format!("{} handed you back to the assistant. You can ask for a person again at any time.", agent.display_name);
+    system_message(&state, &id, &text).await?;
+    if !set_state(&state, &id, &["with_agent"], &ConversationState::Assistant).await? {
+        return Err(changed());
+    }
+    sqlx::query("UPDATE conversations SET agent_id = NULL WHERE id = ? AND status = 'assistant'").bind(&id).execute(&state.db).await?;
     sqlx::query("UPDATE handoffs SET resolved_at = ? WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ?)")
         .bind(now_rfc3339())
         .bind(&id)
         .execute(&state.db)
         .await?;
-    system_message(&state, &id, &format!("{} handed you back to the assistant. You can ask for a person again at any time.", agent.display_name))
-        .await?;
-    set_state(&state, &id, &ConversationState::Assistant).await?;
     refresh_queue(&state).await?;
     Ok(Json(ConversationState::Assistant))
 }
 
 async fn resolve(State(state): State<AppState>, agent: AgentSession, Path(id): Path<String>) -> ApiResult<Json<ConversationState>> {
     held_by(&state, &agent, &id).await?;
+    let resolved = ConversationState::Resolved { rating: None };
+    if !set_state(&state, &id, &["with_agent"], &resolved).await? {
+        return Err(changed());
+    }
     sqlx::query("UPDATE handoffs SET resolved_at = ? WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ?)")
         .bind(now_rfc3339())
         .bind(&id)
         .execute(&state.db)
         .await?;
-    let resolved = ConversationState::Resolved { rating: None };
-    set_state(&state, &id, &resolved).await?;
     refresh_queue(&state).await?;
     Ok(Json(resolved))
 }
@@ -410,9 +435,11 @@ async fn leave_contact(
         return Err(ApiError::conflict("not_awaiting_reply", "An email address is only needed while no one is available."));
     }
     let email = body.email.trim().to_string();
-    sqlx::query("UPDATE conversations SET contact = ? WHERE id = ?").bind(&email).bind(&id).execute(&state.db).await?;
+    sqlx::query("UPDATE conversations SET contact = ? WHERE id = ? AND status = 'awaiting_reply'").bind(&email).bind(&id).execute(&state.db).await?;
     let new_state = ConversationState::AwaitingReply { contact: Some(email) };
-    set_state(&state, &id, &new_state).await?;
+    if !set_state(&state, &id, &["awaiting_reply"], &new_state).await? {
+        return Err(changed());
+    }
     broadcast_queue(&state).await?;
     Ok(Json(new_state))
 }
@@ -441,7 +468,9 @@ async fn rate(
         .execute(&state.db)
         .await?;
     let new_state = ConversationState::Resolved { rating: Some(body.score) };
-    set_state(&state, &id, &new_state).await?;
+    if !set_state(&state, &id, &["resolved"], &new_state).await? {
+        return Err(changed());
+    }
     Ok((StatusCode::OK, Json(new_state)))
 }
 

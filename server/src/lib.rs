@@ -46,6 +46,8 @@ pub struct AppState {
     pub public_origin: Arc<str>,
     /// Serialises writers so that sequence numbers are published in the order they are committed.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// One assistant reply at a time per conversation, so replies come back in question order.
+    reply_locks: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             ledger: Arc::new(sqlite_ledger),
             public_origin: public_origin.into(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            reply_locks: Arc::default(),
             config: Arc::new(config),
         };
         if state.config.demo {
@@ -68,6 +71,20 @@ impl AppState {
         }
         agents::spawn_sweeper(state.clone());
         Ok(state)
+    }
+
+    /// The per-conversation lock that orders assistant replies.
+    pub fn reply_lock(&self, conversation_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.reply_locks.lock().expect("reply locks").entry(conversation_id.to_string()).or_default().clone()
+    }
+
+    /// Drops a conversation's reply lock once nobody else holds or waits for it.
+    pub fn release_reply_lock(&self, conversation_id: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut locks = self.reply_locks.lock().expect("reply locks");
+        // Two references: the map's and ours. More means another reply is waiting.
+        if Arc::strong_count(&lock) <= 2 {
+            locks.remove(conversation_id);
+        }
     }
 
     /// "Today" for account answers: the configured fixed day, or the real date.

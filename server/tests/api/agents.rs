@@ -312,3 +312,44 @@ async fn handing_back_lets_the_assistant_answer_again() {
     let c = app.wait_for_messages(&token, &conv, before + 2).await;
     assert_eq!(c["messages"].as_array().unwrap().last().unwrap()["author"], "assistant");
 }
+
+#[tokio::test]
+async fn agent_actions_from_another_site_are_refused_even_with_the_cookie() {
+    let app = spawn_app().await;
+    let sam = app.agent_online(0).await;
+    let res = app.agent_req(&sam, Method::POST, "/v1/agent/next").header("sec-fetch-site", "same-site").send().await.unwrap();
+    assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = app.agent_req(&sam, Method::POST, "/v1/agent/next").header("sec-fetch-site", "same-origin").send().await.unwrap();
+    assert_error(res, StatusCode::NOT_FOUND, "queue_empty").await;
+}
+
+#[tokio::test]
+async fn a_resolved_conversation_cannot_be_reopened_by_a_late_message_or_handoff() {
+    let app = spawn_app().await;
+    let sam = app.agent_online(0).await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    app.handoff(&token, &conv).await;
+    app.agent_req(&sam, Method::POST, &format!("/v1/agent/conversations/{conv}/claim")).send().await.unwrap();
+    app.agent_req(&sam, Method::POST, &format!("/v1/agent/conversations/{conv}/resolve")).send().await.unwrap();
+    assert_error(app.send(&token, &conv, "late-1", "one more thing").await, StatusCode::CONFLICT, "conversation_closed").await;
+    let res = app.client.post(app.url(&format!("/v1/conversations/{conv}/handoff"))).bearer_auth(&token).send().await.unwrap();
+    assert_error(res, StatusCode::CONFLICT, "conversation_closed").await;
+    // Resolving twice is refused too: it is no longer with the agent.
+    let res = app.agent_req(&sam, Method::POST, &format!("/v1/agent/conversations/{conv}/resolve")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(app.get_conversation(&token, &conv).await["state"]["status"], "resolved");
+}
+
+#[tokio::test]
+async fn a_double_request_for_a_person_makes_one_handoff() {
+    let app = spawn_app().await;
+    let _sam = app.agent_online(0).await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    let url = app.url(&format!("/v1/conversations/{conv}/handoff"));
+    let (a, b) = tokio::join!(app.client.post(&url).bearer_auth(&token).send(), app.client.post(&url).bearer_auth(&token).send());
+    assert!(a.unwrap().status().is_success() && b.unwrap().status().is_success());
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("tandem_handoffs_total{reason=\"requested\"} 1"), "{metrics}");
+}
