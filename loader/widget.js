@@ -160,6 +160,8 @@
     } else if (m.type === 'handoff') emit('handoff');
     // Who wrote, never what: no merchant script reads the conversation.
     else if (m.type === 'message') emit('message', { author: m.author });
+    // The widget forgot the session (shutdown): the next look at the chat starts a fresh one.
+    else if (m.type === 'reset') reset();
   });
 
   function api(cmd, a, b) {

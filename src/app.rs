@@ -52,6 +52,11 @@ struct Ctl {
     typing_generation: StoredValue<u32>,
     /// The browser says it is offline.
     offline: RwSignal<bool>,
+    /// A new conversation is being created.
+    creating: StoredValue<bool>,
+    /// Who the current session belongs to: (identified, shopper id). Kept in memory because the
+    /// browser may refuse the iframe any storage.
+    who: StoredValue<Option<(bool, String)>>,
 }
 
 fn merchant(ctl: Ctl) -> String {
@@ -89,22 +94,48 @@ async fn sleep_ms(ms: u32) {
 async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
     let m = merchant(ctl);
     let identity = ctl.identity.get_untracked();
+    let subject = identity.as_deref().and_then(token_subject);
     if let Some(stored) = storage::session(&m) {
-        if identity.is_none() || stored.identified {
+        if session_fits(stored.identified, &stored.shopper_id, subject.as_deref()) {
+            ctl.who.set_value(Some((stored.identified, stored.shopper_id)));
             return Ok(stored.token);
         }
     } else if let Ok(s) = api::resume_session(&m).await {
         // No third-party storage here (or a new tab): the partitioned cookie still knows the session.
-        if identity.is_none() || s.shopper.identified {
+        if session_fits(s.shopper.identified, &s.shopper.id, subject.as_deref()) {
+            ctl.who.set_value(Some((s.shopper.identified, s.shopper.id.clone())));
             storage::set_session(&m, Some(&StoredSession { token: s.token.clone(), shopper_id: s.shopper.id, identified: s.shopper.identified }));
             return Ok(s.token);
         }
     }
     let locale = ctl.boot.with_value(|b| b.locale.clone());
     let s = api::create_session(&CreateSession { merchant_id: m.clone(), locale: Some(locale), identity_token: identity }).await?;
+    ctl.who.set_value(Some((s.shopper.identified, s.shopper.id.clone())));
     storage::set_session(&m, Some(&StoredSession { token: s.token.clone(), shopper_id: s.shopper.id, identified: s.shopper.identified }));
     storage::set_conversation(&m, None);
     Ok(s.token)
+}
+
+/// Whether a stored session may be reused: an anonymous one only while the host presents no
+/// identity, an identified one only for the same shopper (`sub` of the presented token). So on a
+/// shared computer the next shopper never inherits the previous one's conversation or account.
+fn session_fits(identified: bool, shopper_id: &str, presented_subject: Option<&str>) -> bool {
+    match presented_subject {
+        None => !identified,
+        Some(sub) => identified && sub == shopper_id,
+    }
+}
+
+/// The `sub` claim of a JWT, read without verifying it (the server verifies; this only decides
+/// whether a stored session belongs to the same shopper).
+fn token_subject(jwt: &str) -> Option<String> {
+    let payload = jwt.split('.').nth(1)?;
+    let mut b64: String = payload.chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+    while b64.len() % 4 != 0 {
+        b64.push('=');
+    }
+    let json = web_sys::window()?.atob(&b64).ok()?;
+    crate::wire::read_strings(&json, &["sub"])?.pop()
 }
 
 /// Session, conversation, transcript, then the live stream.
@@ -177,7 +208,14 @@ fn restart_stream(ctl: Ctl) {
 /// Starts a fresh conversation (after the last one was resolved); messages being sent move to it.
 async fn new_conversation(ctl: Ctl) {
     let Some(token) = ctl.token.get_untracked() else { return };
-    match api::create_conversation(&token).await {
+    // Two quick sends (or a double click) must not open two conversations.
+    if ctl.creating.get_value() {
+        return;
+    }
+    ctl.creating.set_value(true);
+    let created = api::create_conversation(&token).await;
+    ctl.creating.set_value(false);
+    match created {
         Ok(c) => {
             storage::set_conversation(&merchant(ctl), Some(&c.id));
             ctl.chat.load(&[], c.state, 0);
@@ -334,16 +372,29 @@ fn deliver(ctl: Ctl, client_id: String) {
     });
 }
 
+/// Asks for a person. The new state arrives through the stream (in order with everything else);
+/// a request that fails for a passing reason is retried, so one click is always enough.
 fn request_person(ctl: Ctl) {
     tell_host(ctl, &ToHost::Handoff);
-    let (Some(token), Some(conv)) = (ctl.token.get_untracked(), ctl.conversation.get_untracked()) else {
+    if ctl.phase.get_untracked() != Phase::Ready {
         ctl.want_person.set(true);
         return;
-    };
+    }
     spawn_local(async move {
-        match api::handoff(&token, &conv).await {
-            Ok(state) => ctl.chat.state.set(state),
-            Err(_) => ctl.want_person.set(true),
+        if matches!(ctl.chat.state.get_untracked(), ConversationState::Resolved { .. }) {
+            // That conversation has ended: the person is asked for in a new one.
+            new_conversation(ctl).await;
+        }
+        let mut delay = 1000;
+        for _ in 0..6 {
+            let (Some(token), Some(conv)) = (ctl.token.get_untracked(), ctl.conversation.get_untracked()) else { return };
+            match api::handoff(&token, &conv).await {
+                Err(e) if e.is_transient() => {
+                    sleep_ms(delay).await;
+                    delay = stream::next_backoff(delay);
+                }
+                _ => return,
+            }
         }
     });
 }
@@ -369,6 +420,8 @@ pub fn App() -> impl IntoView {
         typing_sent: StoredValue::new(false),
         typing_generation: StoredValue::new(0),
         offline: RwSignal::new(web_sys::window().is_some_and(|w| !w.navigator().on_line())),
+        creating: StoredValue::new(false),
+        who: StoredValue::new(None),
     };
     watch_connectivity(ctl);
     let composer_ref = NodeRef::<Textarea>::new();
@@ -376,10 +429,12 @@ pub fn App() -> impl IntoView {
     let on_host = move |msg| match msg {
         FromHost::Identify { token } => {
             let late = ctl.identity_settled.get_untracked() && ctl.phase.get_untracked() == Phase::Ready;
+            let subject = token_subject(&token);
             ctl.identity.set(Some(token));
             ctl.identity_settled.set(true);
-            // Signed in after the chat started anonymously: switch to an identified session.
-            if late && !storage::session(&merchant(ctl)).is_some_and(|s| s.identified) {
+            // Signed in (or as someone else) after the chat started: switch sessions.
+            let fits = ctl.who.get_value().is_some_and(|(identified, id)| session_fits(identified, &id, subject.as_deref()));
+            if late && !fits {
                 spawn_local(start(ctl));
             }
         }
@@ -399,10 +454,20 @@ pub fn App() -> impl IntoView {
             storage::set_conversation(&m, None);
             storage::set_outbox(&m, &[]);
             let token = ctl.token.get_untracked();
+            // Nothing of this session may keep running: the stream stops and no restart follows.
+            ctl.stream_generation.set_value(ctl.stream_generation.get_value() + 1);
+            if let Some(old) = ctl.stream_abort.get_value() {
+                old.abort();
+            }
             spawn_local(async move {
                 let _ = api::end_session(token.as_deref()).await;
-                if let Some(w) = web_sys::window() {
-                    let _ = w.location().reload();
+                if ctl.boot.with_value(|b| b.app) {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                } else {
+                    // The loader replaces this frame with a fresh one.
+                    tell_host(ctl, &ToHost::Reset);
                 }
             });
         }
@@ -629,7 +694,9 @@ fn watch_connectivity(ctl: Ctl) {
 }
 
 /// Keeps the chat (and its composer) inside the visible area when an on-screen keyboard opens:
-/// the visual viewport's height becomes `--tandem-viewport-height` on the root element.
+/// the visual viewport's height becomes `--tandem-viewport-height` on the root element. While the
+/// frame is hidden (booting before the panel opens) the height is 0: then the property is removed
+/// and the layout falls back to the full frame.
 fn follow_visual_viewport() {
     use wasm_bindgen::prelude::*;
     let Some(w) = web_sys::window() else { return };
@@ -637,15 +704,21 @@ fn follow_visual_viewport() {
     let update = {
         let vv = vv.clone();
         move || {
-            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-                if let Ok(el) = root.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = el.style().set_property("--tandem-viewport-height", &format!("{}px", vv.height()));
-                }
+            let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+            let Ok(el) = root.dyn_into::<web_sys::HtmlElement>() else { return };
+            let style = el.style();
+            let h = vv.height();
+            if h >= 120.0 {
+                let _ = style.set_property("--tandem-viewport-height", &format!("{h}px"));
+            } else {
+                let _ = style.remove_property("--tandem-viewport-height");
             }
         }
     };
     update();
     let cb = Closure::<dyn Fn()>::new(update);
     let _ = vv.add_event_listener_with_callback("resize", cb.as_ref().unchecked_ref());
+    // The frame itself being shown or resized is a window resize, not always a viewport one.
+    let _ = w.add_event_listener_with_callback("resize", cb.as_ref().unchecked_ref());
     cb.forget();
 }

@@ -51,11 +51,9 @@ pub fn ContactForm(env: FormEnv, contact: Option<String>) -> impl IntoView {
         let Some((token, id)) = env.ids() else { return };
         busy.set(true);
         spawn_local(async move {
+            // The new state arrives through the stream, in order with everything else.
             match api::leave_contact(&token, &id, &value).await {
-                Ok(state) => {
-                    error.set(None);
-                    env.state.set(state);
-                }
+                Ok(_) => error.set(None),
                 Err(e) => error.set(Some(e.to_string())),
             }
             busy.set(false);
@@ -99,9 +97,8 @@ pub fn RatingForm(env: FormEnv, rating: Option<u8>) -> impl IntoView {
         let text = comment.get_untracked();
         spawn_local(async move {
             let comment = (!text.trim().is_empty()).then_some(text.as_str());
-            match api::rate(&token, &id, s, comment).await {
-                Ok(state) => env.state.set(state),
-                Err(e) => error.set(Some(e.to_string())),
+            if let Err(e) = api::rate(&token, &id, s, comment).await {
+                error.set(Some(e.to_string()));
             }
         });
     };

@@ -15,6 +15,8 @@ pub enum ToHost {
     Handoff,
     /// A message from someone else arrived: who, never what.
     Message { author: tandem_protocol::Author },
+    /// The session was forgotten (shutdown): the host replaces this frame with a fresh one.
+    Reset,
 }
 
 /// What the host page may tell the widget.
@@ -45,6 +47,7 @@ impl ToHost {
                 "unread"
             }
             ToHost::Handoff => "handoff",
+            ToHost::Reset => "reset",
             ToHost::Message { author } => {
                 let who = match author {
                     tandem_protocol::Author::Shopper => "shopper",

@@ -1,6 +1,27 @@
 // Page objects for the demo merchant page, the host-page fixtures (/demo/hosts/...), and the widget
 // inside its iframe.
 const { expect } = require('@playwright/test');
+const AxeBuilder = require('@axe-core/playwright').default;
+
+/** The WCAG levels the widget is held to. */
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21aa'];
+
+/**
+ * Runs axe (WCAG 2.1 A and AA) on the page and every frame in it, the widget's cross-origin
+ * iframe included (the page must come from `browser.newContext()`). Returns the violations as
+ * "rule: targets" lines, and the raw results.
+ */
+async function axeScan(page) {
+  const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+  const lines = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+  return { lines, results };
+}
+
+/** Whether axe's results include nodes inside the widget's document (it reached into the iframe). */
+function axeSawWidget(results) {
+  const all = [...results.passes, ...results.violations, ...results.incomplete];
+  return all.some((rule) => rule.nodes.some((n) => JSON.stringify(n.target).includes('tandem-composer-input')));
+}
 
 class DemoPage {
   constructor(page) {
@@ -30,6 +51,14 @@ class Widget {
     this.status = frame.getByTestId('status');
     this.person = frame.getByTestId('talk-to-person');
     this.messages = frame.getByTestId('message');
+    this.root = frame.locator('.tandem');
+    this.close = frame.locator('.tandem-header__close');
+    this.offline = frame.getByTestId('offline');
+  }
+  /** The conversation's id (the root's data-conversation), once there is one. */
+  async conversationId() {
+    await expect(this.root).toHaveAttribute('data-conversation', /.+/);
+    return this.root.getAttribute('data-conversation');
   }
   async ask(text) {
     await this.composer.fill(text);
@@ -86,4 +115,36 @@ class HostPage extends DemoPage {
   }
 }
 
-module.exports = { DemoPage, HostPage, Widget };
+/**
+ * Ends the demo shopper's (Alex's) open conversation, if any. An identified shopper's conversation
+ * follows them across browsers (the server's `latest`), so without this a test that signs in meets
+ * the previous test's conversation. Asks for a person on it, and an agent (Sam, online for the
+ * moment) claims and resolves it; the desk is left with both agents as it found them (offline).
+ */
+async function endDemoShopperConversation(playwright, baseURL) {
+  const api = await playwright.request.newContext({ baseURL });
+  try {
+    const { token: identity } = await (await api.post('/demo/identity-token')).json();
+    const session = await api.post('/v1/sessions', { data: { merchant_id: 'nordic-outdoor', identity_token: identity } });
+    expect(session.status()).toBe(201);
+    const headers = { authorization: `Bearer ${(await session.json()).token}` };
+    const latest = await api.get('/v1/conversations/latest', { headers });
+    if (latest.status() === 404) return;
+    expect(latest.status()).toBe(200);
+    const conversation = await latest.json();
+    if (conversation.state.status === 'resolved') return;
+    const agent = await playwright.request.newContext({ baseURL });
+    expect((await agent.post('/v1/agent/login', { data: { email: 'sam@fjordpay.example', password: 'tandem-demo-sam' } })).status()).toBe(200);
+    const wasOnline = (await (await agent.get('/v1/agent/me')).json()).online === true;
+    await agent.put('/v1/agent/presence', { data: { online: true } });
+    await api.post(`/v1/conversations/${conversation.id}/handoff`, { headers });
+    await agent.post(`/v1/agent/conversations/${conversation.id}/claim`);
+    expect((await agent.post(`/v1/agent/conversations/${conversation.id}/resolve`)).ok()).toBe(true);
+    if (!wasOnline) await agent.put('/v1/agent/presence', { data: { online: false } });
+    await agent.dispose();
+  } finally {
+    await api.dispose();
+  }
+}
+
+module.exports = { DemoPage, HostPage, Widget, axeScan, axeSawWidget, endDemoShopperConversation, WCAG_TAGS };
