@@ -320,12 +320,24 @@ fn save_outbox(ctl: Ctl) {
     storage::set_outbox(&merchant(ctl), &items);
 }
 
+/// Sends everything typed but not yet stored: what a previous page view left in the outbox, and
+/// what was typed while the chat was starting (kept in memory, which is all there is when the
+/// browser refuses the iframe storage).
 fn flush_outbox(ctl: Ctl) {
     for item in storage::outbox(&merchant(ctl)) {
         if ctl.chat.entry(&item.client_id).is_none() {
             ctl.chat.push_outgoing(&item.client_id, &item.text);
         }
-        deliver(ctl, item.client_id);
+    }
+    let waiting: Vec<String> = ctl.chat.entries.with_untracked(|es| {
+        es.iter()
+            .filter(|e| e.author == Author::Shopper && e.seq.get_untracked().is_none())
+            .filter(|e| matches!(e.delivery.get_untracked(), Delivery::Sending | Delivery::Failed { retry: true, .. }))
+            .map(|e| e.key.clone())
+            .collect()
+    });
+    for key in waiting {
+        deliver(ctl, key);
     }
 }
 

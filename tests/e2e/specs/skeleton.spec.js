@@ -83,3 +83,21 @@ test('the open widget has no axe violations (WCAG 2.1 A and AA)', async ({ brows
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   await context.close();
 });
+
+test('a message typed while the chat is still starting is sent once it is ready', async ({ page }) => {
+  // Slow start: the session takes a while. The shopper types at once; nothing is lost, even
+  // though this browser gives the widget's iframe no storage to keep an outbox in.
+  await page.route('**/v1/sessions', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  const demo = new DemoPage(page);
+  await demo.goto({ anonymous: true });
+  await demo.launcher.click();
+  await expect(demo.widget.composer).toBeVisible();
+  await expect(demo.widget.status).toContainText('Connecting');
+  await demo.widget.ask('How do late fees work?');
+  await expect(demo.widget.shopperMessages()).toHaveCount(1);
+  await expect(demo.widget.assistantMessages().first()).toContainText('€7');
+  await expect(demo.widget.shopperMessages().first().getByTestId('delivery')).not.toContainText('Sending');
+});
