@@ -555,15 +555,18 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Transcript(ctl: Ctl, strings: &'static Strings, env: BlockEnv) -> impl IntoView {
     let list_ref = NodeRef::<Div>::new();
+    // After the browser has laid out the change (new message, typing, a status notice that
+    // shrinks the list), the newest message is scrolled into view.
     Effect::new(move |_| {
         ctl.chat.entries.track();
         ctl.chat.typing.track();
+        ctl.chat.state.track();
         if let Some(el) = list_ref.get() {
-            el.set_scroll_top(el.scroll_height());
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
     });
     view! {
-        <div class="tandem-transcript" node_ref=list_ref>
+        <div class="tandem-transcript" node_ref=list_ref tabindex="0" role="region" aria-label=strings.transcript_label>
             <p class="tandem-welcome">{strings.welcome}</p>
             <div role="log" aria-live="polite" aria-label=strings.transcript_label class="tandem-log" data-testid="log">
                 <For each=move || ctl.chat.entries.get() key=|e| e.key.clone() let:entry>
