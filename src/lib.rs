@@ -20,5 +20,9 @@ pub mod wire;
 
 /// Mounts the widget on `<body>`.
 pub fn start() {
+    // With `panic = "abort"` a panic ends the widget; say why in the console rather than silently.
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("Tandem widget stopped: {info}").into());
+    }));
     leptos::mount::mount_to_body(app::App);
 }
