@@ -150,7 +150,9 @@
     if (!frame || e.source !== frame.contentWindow || e.origin !== ORIGIN || !m || m.source !== 'tandem') return;
     if (m.type === 'ready') {
       ready = 1;
-      if (opened) { frame.focus(); post({ type: 'opened' }); }
+      // Focusing the iframe element while it was still loading can leave the keyboard with the
+      // old, blank document; focusing the chat's own window routes keys to it for certain.
+      if (opened) { frame.contentWindow.focus(); post({ type: 'opened' }); }
       outbox.splice(0).forEach(post);
       emit('ready');
     } else if (m.type === 'close') close();

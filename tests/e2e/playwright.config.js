@@ -14,10 +14,7 @@ module.exports = defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 1,
-  // One retry: the keyboard-only flow has failed intermittently (about 1 run in 4 of the whole
-  // suite on a loaded 2-core machine, never in isolation) with the typed message not appearing;
-  // the cause is not found yet (see the issue note). A test that fails twice still fails CI.
-  retries: 1,
+  retries: 0,
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,

@@ -148,8 +148,19 @@ test('the whole flow by keyboard alone: launcher, composer, send, "Talk to a per
   await expect.poll(() => hasFocus(demo.widget.composer), { message: 'focus in the composer' }).toBe(true);
   await expect(demo.widget.status).not.toContainText('Connecting');
 
+  // The chat's frame runs in its own process: the browser routes keystrokes to it a moment after
+  // its document took focus. (Under load, keys typed in that moment went to the page instead.)
+  // Wait until a keystroke lands in the composer, then clear it, by keyboard.
+  await expect.poll(async () => {
+    await page.keyboard.type('x');
+    return (await demo.widget.composer.inputValue()).length > 0;
+  }, { message: 'keystrokes reach the composer' }).toBe(true);
+  for (let n = (await demo.widget.composer.inputValue()).length; n > 0; n--) await page.keyboard.press('Backspace');
+  await expect(demo.widget.composer).toHaveValue('');
+
   // Type and Enter sends.
   await page.keyboard.type('When is my next payment?');
+  await expect(demo.widget.composer).toHaveValue('When is my next payment?');
   await page.keyboard.press('Enter');
   await expect(demo.widget.shopperMessages()).toHaveText([/When is my next payment\?/]);
   await expect(demo.widget.assistantMessages()).toHaveCount(1);
