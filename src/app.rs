@@ -650,7 +650,7 @@ fn MessageView(entry: Entry, strings: &'static Strings, env: BlockEnv, ctl: Ctl)
 /// Start-up, connection and conversation-state notices, announced politely.
 #[component]
 fn Status(ctl: Ctl, strings: &'static Strings) -> impl IntoView {
-    let forms = FormEnv { token: ctl.token, conversation: ctl.conversation, state: ctl.chat.state, strings };
+    let forms = FormEnv { token: ctl.token, conversation: ctl.conversation, strings };
     let state_text = move || match ctl.chat.state.get() {
         ConversationState::Assistant => None,
         ConversationState::Queued { position, estimated_wait_secs } => {

@@ -3,17 +3,16 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_protocol::ConversationState;
 
 use crate::api;
 use crate::i18n::{fill, Strings};
 
-/// What the forms need: the session token and conversation, and where to put the new state.
+/// What the forms need: the session token and conversation. The new state they cause arrives
+/// through the stream, in order with everything else.
 #[derive(Clone, Copy)]
 pub struct FormEnv {
     pub token: RwSignal<Option<String>>,
     pub conversation: RwSignal<Option<String>>,
-    pub state: RwSignal<ConversationState>,
     pub strings: &'static Strings,
 }
 
