@@ -1,12 +1,12 @@
-//! Composing replies: policy from the knowledge base ([`crate::kb`]), amounts and dates from the
-//! account snapshot, as text plus structured blocks. Nothing here decides the topic; it only
-//! writes the answer for one.
+//! Composing replies: policy from the pack's articles, amounts and dates from the account
+//! snapshot, every word from the pack's templates in the reply's locale (a [`Voice`]). Nothing
+//! here decides the topic; it only writes the answer for one.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use tandem_protocol::{Action, Block, Button, Field, HandoffReason, Money, Value};
 
-use crate::account::{AccountSnapshot, InstalmentStatus, Order, Plan};
-use crate::kb::{self, Article};
+use crate::account::{AccountSnapshot, Instalment, InstalmentStatus, Order, Plan};
+use crate::pack::Voice;
 
 /// An answer before it becomes a [`crate::Reply`]: paragraphs, other blocks, cited articles and
 /// the handoff decision.
@@ -14,7 +14,7 @@ use crate::kb::{self, Article};
 pub struct Answer {
     /// Paragraphs, cards, bullets and buttons, in order.
     pub blocks: Vec<Block>,
-    /// Knowledge-base article ids cited.
+    /// Knowledge-base article ids cited (`kb/<id>`).
     pub sources: Vec<String>,
     /// Set when this answer hands the conversation to a person.
     pub handoff: Option<HandoffReason>,
@@ -28,15 +28,26 @@ impl Answer {
     }
 
     /// Adds an article's text as a paragraph and cites it.
-    pub fn cite(&mut self, article: &Article) -> &mut Self {
-        self.say(article.text);
-        self.source(article)
+    pub fn cite(&mut self, v: &Voice, id: &str) -> &mut Self {
+        if let Some(text) = v.article(id) {
+            self.say(text);
+        }
+        self.source(id)
+    }
+
+    /// Cites the articles the pack gives for `topic` (`[answers]`).
+    pub fn cite_topic(&mut self, v: &Voice, topic: &str) -> &mut Self {
+        for id in v.pack.answers.get(topic).cloned().unwrap_or_default() {
+            self.cite(v, &id);
+        }
+        self
     }
 
     /// Cites an article whose content a paragraph states in its own words.
-    pub fn source(&mut self, article: &Article) -> &mut Self {
-        if !self.sources.iter().any(|s| s == article.id) {
-            self.sources.push(article.id.to_string());
+    pub fn source(&mut self, id: &str) -> &mut Self {
+        let id = format!("kb/{id}");
+        if !self.sources.contains(&id) {
+            self.sources.push(id);
         }
         self
     }
@@ -48,49 +59,43 @@ impl Answer {
 }
 
 /// Link and reply buttons, with "Talk to a person" always last.
-fn actions(mut buttons: Vec<Button>) -> Block {
-    buttons.push(person_button());
+fn actions(v: &Voice, mut buttons: Vec<Button>) -> Block {
+    buttons.push(person_button(v));
     Block::Actions { buttons }
 }
 
 /// The "Talk to a person" button.
-pub fn person_button() -> Button {
-    Button { label: "Talk to a person".into(), action: Action::Handoff }
+pub fn person_button(v: &Voice) -> Button {
+    Button { label: v.button("talk_to_person", &[]), action: Action::Handoff }
 }
 
-fn link(label: impl Into<String>, path: &str) -> Button {
-    Button { label: label.into(), action: Action::Link { url: format!("{}{path}", kb::APP_URL) } }
+fn link(label: String, url: String) -> Button {
+    Button { label, action: Action::Link { url } }
 }
 
-fn suggest(label: &str) -> Button {
-    Button { label: label.into(), action: Action::Reply { text: label.into() } }
+fn order_link(v: &Voice, button: &str, link_name: &str, o: &Order) -> Button {
+    link(v.button(button, &[("order_id", o.id.clone())]), v.link(link_name, Some(&o.id)))
 }
 
-fn plan_article(plan: &Plan) -> &'static Article {
+fn suggest(v: &Voice, key: &str) -> Button {
+    let text = v.suggestion(key);
+    Button { label: text.clone(), action: Action::Reply { text } }
+}
+
+fn plan_article(plan: &Plan) -> &'static str {
     match plan {
-        Plan::PayIn4 => &kb::PAY_IN_4,
-        Plan::PayIn30 => &kb::PAY_IN_30,
-        Plan::Financing { .. } => &kb::FINANCING,
+        Plan::PayIn4 => "pay-in-4",
+        Plan::PayIn30 => "pay-in-30",
+        Plan::Financing { .. } => "financing",
     }
 }
 
-fn plan_name(plan: &Plan) -> String {
+fn plan_name(v: &Voice, plan: &Plan) -> String {
     match plan {
-        Plan::PayIn4 => "Pay in 4".into(),
-        Plan::PayIn30 => "Pay in 30".into(),
-        Plan::Financing { months, .. } => format!("Financing over {months} months"),
+        Plan::PayIn4 => v.plan("pay_in_4", &[]),
+        Plan::PayIn30 => v.plan("pay_in_30", &[]),
+        Plan::Financing { months, .. } => v.plan("financing", &[("months", v.num(months))]),
     }
-}
-
-fn apr(apr_bp: u32) -> String {
-    let s = format!("{}.{:02}", apr_bp / 100, apr_bp % 100);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    format!("{s}%")
-}
-
-/// "FP-1001 (Nordic Outdoor, winter jacket)".
-fn order_label(o: &Order) -> String {
-    format!("{} ({}, {})", o.id, o.store, o.item.to_lowercase())
 }
 
 fn is_open(o: &Order) -> bool {
@@ -101,7 +106,7 @@ fn is_paused(o: &Order, today: NaiveDate) -> bool {
     o.paused_until.is_some_and(|p| p >= today)
 }
 
-fn overdue(o: &Order, today: NaiveDate) -> Vec<&crate::account::Instalment> {
+fn overdue(o: &Order, today: NaiveDate) -> Vec<&Instalment> {
     o.instalments.iter().filter(|i| i.status == InstalmentStatus::Due && i.due < today).collect()
 }
 
@@ -126,7 +131,7 @@ pub fn add_business_days(date: NaiveDate, n: u32) -> NaiveDate {
 pub fn mentioned_order<'a>(question: &str, account: &'a AccountSnapshot) -> Option<&'a Order> {
     let q = question.to_lowercase();
     let q_compact: String = q.chars().filter(|c| c.is_alphanumeric()).collect();
-    let words: Vec<&str> = q.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2).collect();
+    let words: Vec<&str> = q.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 2).collect();
     account
         .orders
         .iter()
@@ -136,182 +141,197 @@ pub fn mentioned_order<'a>(question: &str, account: &'a AccountSnapshot) -> Opti
                 let store = o.store.to_lowercase();
                 let item = o.item.to_lowercase();
                 q.contains(&store)
-                    || item.split_whitespace().filter(|w| w.len() > 3).any(|iw| {
+                    || item.split_whitespace().filter(|w| w.chars().count() > 3).any(|iw| {
                         words.iter().any(|w| *w == iw || w.strip_suffix('s') == Some(iw) || iw.strip_suffix('s') == Some(w))
                     })
             })
         })
 }
 
-/// A card listing an order's remaining payments (at most `max` of them, then the total left).
-fn schedule_card(o: &Order, max: usize) -> Block {
-    let due: Vec<_> = o.instalments.iter().filter(|i| i.status == InstalmentStatus::Due).collect();
+/// An order card: store, item, total, and the next payment when there is one.
+fn order_card(v: &Voice, o: &Order) -> Block {
     let mut fields = vec![
-        Field { label: "Store".into(), value: Value::Text { text: o.store.clone() } },
-        Field { label: "Plan".into(), value: Value::Text { text: plan_name(&o.plan) } },
-        Field { label: "Paid".into(), value: Value::Text { text: format!("{} of {} payments", o.paid_count, o.payment_count) } },
+        Field { label: v.label("store", &[]), value: Value::Text { text: o.store.clone() } },
+        Field { label: v.label("item", &[]), value: Value::Text { text: o.item.clone() } },
+        Field { label: v.label("total", &[]), value: Value::Money { money: o.total.clone() } },
+    ];
+    if let Some(next) = o.next_instalment() {
+        fields.push(Field { label: v.label("next_payment", &[]), value: Value::Money { money: next.amount.clone() } });
+        fields.push(Field { label: v.label("due", &[]), value: Value::Date { date: next.due.to_string() } });
+    }
+    Block::Card { title: v.label("order_title", &[("order_id", o.id.clone())]), fields }
+}
+
+/// A card listing an order's remaining payments (at most `max` of them, then the total left).
+fn schedule_card(v: &Voice, o: &Order, max: usize) -> Block {
+    let due: Vec<_> = o.instalments.iter().filter(|i| i.status == InstalmentStatus::Due).collect();
+    let count = v.num(o.payment_count);
+    let mut fields = vec![
+        Field { label: v.label("store", &[]), value: Value::Text { text: o.store.clone() } },
+        Field { label: v.label("plan", &[]), value: Value::Text { text: plan_name(v, &o.plan) } },
+        Field { label: v.label("paid", &[]), value: Value::Text { text: v.label("paid_value", &[("paid", v.num(o.paid_count)), ("count", count.clone())]) } },
     ];
     for i in due.iter().take(max) {
-        fields.push(Field { label: format!("Payment {} of {}", i.number, o.payment_count), value: Value::Money { money: i.amount.clone() } });
-        fields.push(Field { label: format!("Payment {} due", i.number), value: Value::Date { date: i.due.to_string() } });
+        let n = v.num(i.number);
+        fields.push(Field { label: v.label("payment_n", &[("number", n.clone()), ("count", count.clone())]), value: Value::Money { money: i.amount.clone() } });
+        fields.push(Field { label: v.label("payment_n_due", &[("number", n)]), value: Value::Date { date: i.due.to_string() } });
     }
-    fields.push(Field { label: "Left to pay".into(), value: Value::Money { money: o.outstanding() } });
+    fields.push(Field { label: v.label("left_to_pay", &[]), value: Value::Money { money: o.outstanding() } });
     if let Some(p) = o.paused_until {
-        fields.push(Field { label: "Payments paused until".into(), value: Value::Date { date: p.to_string() } });
+        fields.push(Field { label: v.label("paused_until", &[]), value: Value::Date { date: p.to_string() } });
     }
-    Block::Card { title: format!("Payment schedule — {}", o.id), fields }
+    Block::Card { title: v.label("schedule_title", &[("order_id", o.id.clone())]), fields }
 }
 
-fn sign_in(a: &mut Answer, what: &str) {
-    a.say(format!(
-        "You're not signed in, so I can't see {what}. Sign in to your Fjord Pay account and ask me again, or talk to a person."
-    ));
-    a.block(actions(vec![link("Sign in", "/login")]));
+fn sign_in(v: &Voice, a: &mut Answer, key: &str) {
+    a.say(v.say(key, &[]));
+    a.block(actions(v, vec![link(v.button("sign_in", &[]), v.link("login", None))]));
 }
 
-/// The support-hours sentence for handoffs (never a wait time).
-fn hours(a: &mut Answer) {
-    a.cite(&kb::HUMAN_SUPPORT);
+/// The support-hours article for handoffs (never a wait time).
+fn hours(v: &Voice, a: &mut Answer) {
+    a.cite_topic(v, "handoff");
+}
+
+/// A sentence with an amount, an order and a date, the commonest shape.
+fn amount_order_date(v: &Voice, key: &str, amount: &Money, o: &Order, date: NaiveDate) -> String {
+    v.say(key, &[("amount", v.money(amount)), ("order", v.order(o)), ("order_id", o.id.clone()), ("date", v.date(date))])
 }
 
 /// Composes the answer for an answerable or conversational topic.
-pub fn compose(topic: &str, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) -> Answer {
+pub fn compose(v: &Voice, topic: &str, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) -> Answer {
     let mut a = Answer::default();
     match topic {
-        "next_payment" => next_payment(&mut a, question, today, account),
-        "payment_schedule" => payment_schedule(&mut a, question, today, account),
-        "pay_early" => pay_early(&mut a, question, today, account),
-        "extend_due_date" => extend_due_date(&mut a, question, today, account),
+        "next_payment" => next_payment(v, &mut a, question, today, account),
+        "payment_schedule" => payment_schedule(v, &mut a, question, today, account),
+        "pay_early" => pay_early(v, &mut a, question, today, account),
+        "extend_due_date" => extend_due_date(v, &mut a, question, today, account),
         "change_payment_method" => {
-            a.cite(&kb::PAYMENT_METHOD);
-            a.block(actions(vec![link("Payment methods", "/profile/payment-methods")]));
+            a.cite_topic(v, topic);
+            a.block(actions(v, vec![link(v.button("payment_methods", &[]), v.link("payment_methods", None))]));
         }
-        "late_fee" => late_fee(&mut a, today, account, false),
-        "missed_payment" => late_fee(&mut a, today, account, true),
+        "late_fee" => late_fee(v, &mut a, today, account, false),
+        "missed_payment" => late_fee(v, &mut a, today, account, true),
         "payment_declined" => {
-            a.say("I'm sorry your purchase was declined.");
-            a.cite(&kb::DECLINED);
-            a.say("If you'd like someone to look at it with you, a person can help.");
-            a.block(actions(vec![]));
+            a.say(v.say("declined_sorry", &[]));
+            a.cite_topic(v, topic);
+            a.say(v.say("declined_person", &[]));
+            a.block(actions(v, vec![]));
         }
         "spending_limit" => {
-            a.say("There isn't a fixed spending limit I can look up: each purchase is assessed when you make it.");
-            a.cite(&kb::DECLINED);
-            a.block(actions(vec![]));
+            a.say(v.say("no_fixed_limit", &[]));
+            a.cite_topic(v, topic);
+            a.block(actions(v, vec![]));
         }
-        "refund_status" => refund_status(&mut a, question, today, account),
-        "return_item" => return_item(&mut a, question, today, account),
-        "charged_twice" | "unrecognized_charge" => charges(&mut a, topic, today, account),
-        "interest_rate" => interest(&mut a, question, account),
+        "refund_status" => refund_status(v, &mut a, question, today, account),
+        "return_item" => return_item(v, &mut a, question, today, account),
+        "charged_twice" | "unrecognized_charge" => charges(v, &mut a, topic, today, account),
+        "interest_rate" => interest(v, &mut a, question, account),
         "credit_check" => {
-            a.cite(&kb::CREDIT_CHECK);
-            a.block(actions(vec![suggest("How does it work?")]));
+            a.cite_topic(v, topic);
+            a.block(actions(v, vec![suggest(v, "how_it_works")]));
         }
         "how_it_works" => {
-            a.cite(&kb::PAY_IN_4);
-            a.cite(&kb::PAY_IN_30);
-            a.cite(&kb::FINANCING);
-            a.block(actions(vec![suggest("Do you do a credit check?"), suggest("Is there a late fee?")]));
+            a.cite_topic(v, topic);
+            a.block(actions(v, vec![suggest(v, "credit_check"), suggest(v, "late_fee")]));
         }
         "update_details" => {
-            a.cite(&kb::UPDATE_DETAILS);
-            a.block(actions(vec![link("Personal details", "/profile/details")]));
+            a.cite_topic(v, topic);
+            a.block(actions(v, vec![link(v.button("personal_details", &[]), v.link("personal_details", None))]));
         }
-        "close_account" => close_account(&mut a, account),
+        "close_account" => close_account(v, &mut a, account),
         "greeting" => {
-            let name = account.map(|acc| format!(" {}", acc.name.split_whitespace().next().unwrap_or(&acc.name))).unwrap_or_default();
-            a.say(format!(
-                "Hi{name}! I'm Fjord Pay's automated assistant. I can help with your payments, refunds and returns, late fees and your account. What would you like to know?"
-            ));
-            a.block(actions(vec![suggest("When is my next payment?"), suggest("Where is my refund?")]));
+            match account {
+                Some(acc) => {
+                    let first = acc.name.split_whitespace().next().unwrap_or(&acc.name).to_string();
+                    a.say(v.say("greeting_named", &[("name", first)]))
+                }
+                None => a.say(v.say("greeting", &[])),
+            };
+            a.block(actions(v, vec![suggest(v, "next_payment"), suggest(v, "refund")]));
         }
         "thanks" => {
-            a.say("You're welcome! Is there anything else I can help with?");
+            a.say(v.say("thanks", &[]));
         }
         "goodbye" => {
-            a.say("Thanks for chatting with Fjord Pay. Take care!");
+            a.say(v.say("goodbye", &[]));
         }
         "bot_identity" => {
-            a.say("I'm Fjord Pay's automated assistant, not a person. You can ask for a person at any time: tap \"Talk to a person\" or just say so.");
-            hours(&mut a);
-            a.block(actions(vec![]));
+            a.say(v.say("bot_identity", &[]));
+            hours(v, &mut a);
+            a.block(actions(v, vec![]));
         }
         "human_request" => {
-            a.say("Of course. I'm connecting you with a person now. They'll see our conversation, so you won't need to repeat anything.");
-            hours(&mut a);
+            a.say(v.say("human_request", &[]));
+            hours(v, &mut a);
             a.handoff = Some(HandoffReason::Requested);
         }
-        _ => unknown(&mut a),
+        _ => unknown(v, &mut a),
     }
     a
 }
 
 /// The reply when the assistant is not sure: what it can help with, and a person.
-pub fn unknown(a: &mut Answer) {
-    a.say("I'm not sure I understood, and I'd rather not guess. I can help with payment dates and amounts, paying early or later, late fees, refunds and returns, declined purchases and your account details. Or I can connect you with a person.");
-    a.block(actions(vec![suggest("When is my next payment?"), suggest("Where is my refund?")]));
+pub fn unknown(v: &Voice, a: &mut Answer) {
+    a.say(v.say("unknown", &[]));
+    a.block(actions(v, vec![suggest(v, "next_payment"), suggest(v, "refund")]));
+}
+
+/// A reply to a message in a language the pack does not speak: short, and a person offered.
+pub fn unsupported_language(v: &Voice, a: &mut Answer) {
+    a.say(v.say("unsupported_language", &[]));
+    a.block(actions(v, vec![]));
+}
+
+/// A handoff the engine decides on its own (frustration, replies that did not help).
+pub fn handoff(v: &Voice, key: &str, reason: HandoffReason) -> Answer {
+    let mut a = Answer { handoff: Some(reason), ..Default::default() };
+    a.say(v.say(key, &[]));
+    hours(v, &mut a);
+    a
 }
 
 /// The handoff for an always-a-person topic: a short caring message, the facts that help right
 /// away, and the support hours.
-pub fn sensitive(topic: &str, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) -> Answer {
+pub fn sensitive(v: &Voice, topic: &str, crisis: bool, today: NaiveDate, account: Option<&AccountSnapshot>) -> Answer {
     let mut a = Answer { handoff: Some(HandoffReason::SensitiveTopic), ..Answer::default() };
-    let opening = match topic {
-        "hardship" => "I'm sorry things are difficult right now. I'm connecting you with a person who can look at your payments with you and talk through the options.",
-        "fraud" => "I'm sorry, that sounds worrying. I'm connecting you with a person from our team now so they can secure your account and look into it.",
-        "dispute" => "I'm sorry about the trouble with your order. I'm connecting you with a person who can look into it with the store.",
-        "complaint" => "I'm sorry we've let you down. I'm passing this to a person, who will see our conversation and take your complaint forward.",
-        "bereavement" => "I'm so sorry for your loss. I'm connecting you with a person who will help with the account, with care and at your pace.",
-        "vulnerability" => "I'm sorry you're going through this, and thank you for telling us. I'm connecting you with a person who can help.",
-        _ => "Thank you for letting us know. I'm passing this to a person who handles these requests.",
-    };
-    a.say(opening);
-    if topic == "vulnerability" {
-        let p = crate::safety::prepare(question);
-        if ["suicid", "kill myself", "end my life", "ending my life", "end it all", "ending it all", "want to die", "dont want to live", "hurt myself", "self harm", "dont want to be here"]
-            .iter()
-            .any(|w| p.contains(w))
-        {
-            a.say("If you are in danger or thinking about ending your life, please call your local emergency number (112 in Europe) now.");
-        }
+    a.say(v.say(&format!("sensitive_{topic}"), &[]));
+    if topic == "vulnerability" && crisis {
+        a.say(v.say("crisis", &[]));
     }
     if topic == "fraud" {
-        a.say("If you think your card details were taken, you can also ask your bank to block the card.");
+        a.say(v.say("fraud_block_card", &[]));
     }
     if let Some(acc) = account {
         // Facts that help right away: paused payments, and what is due soon.
         for o in acc.orders.iter().filter(|o| is_paused(o, today)) {
-            a.say(format!("Payments on {} are paused until {} because a return was reported.", order_label(o), o.paused_until.expect("paused")));
-            a.source(&kb::RETURNS);
+            a.say(v.say("paused_because_return", &[("order", v.order(o)), ("date", v.date(o.paused_until.expect("paused")))]));
+            a.source("returns");
         }
         if matches!(topic, "hardship" | "bereavement" | "vulnerability") {
             if let Some((o, i)) = acc.next_due(today) {
-                a.say(format!("The next payment on the account is {} for {}, due {}; the person can look at it with you.", i.amount.plain(), o.id, i.due));
+                a.say(amount_order_date(v, "next_on_account", &i.amount, o, i.due));
             }
         }
     }
-    hours(&mut a);
+    hours(v, &mut a);
     a
 }
 
-fn next_payment(a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+fn next_payment(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
     let Some(acc) = account else {
-        a.say("With Pay in 4 an instalment is due every 14 days after the first; with Pay in 30 the whole amount is due 30 days after the order ships; financing is monthly.");
-        a.source(&kb::PAY_IN_4).source(&kb::PAY_IN_30).source(&kb::FINANCING);
-        sign_in(a, "your payment dates and amounts");
+        a.say(v.say("next_payment_policy", &[]));
+        a.source("pay-in-4").source("pay-in-30").source("financing");
+        sign_in(v, a, "sign_in_payments");
         return;
     };
     let target = mentioned_order(question, acc).filter(|o| o.next_instalment().is_some());
     let next = match target {
         Some(o) if is_paused(o, today) => {
-            a.say(format!(
-                "Payments on {} are paused until {} while your return is processed, so nothing is due on it before then.",
-                order_label(o),
-                o.paused_until.expect("paused")
-            ));
-            a.source(&kb::RETURNS);
-            a.block(schedule_card(o, 2));
-            a.block(actions(vec![]));
+            a.say(v.say("order_paused_nothing_due", &[("order", v.order(o)), ("date", v.date(o.paused_until.expect("paused")))]));
+            a.source("returns");
+            a.block(schedule_card(v, o, 2));
+            a.block(actions(v, vec![]));
             return;
         }
         Some(o) => o.next_instalment().map(|i| (o, i)),
@@ -319,30 +339,28 @@ fn next_payment(a: &mut Answer, question: &str, today: NaiveDate, account: Optio
     };
     match next {
         Some((o, i)) => {
-            a.say(format!("Your next payment is {} for order {}, due {}.", i.amount.plain(), order_label(o), i.due));
+            a.say(amount_order_date(v, "next_payment", &i.amount, o, i.due));
             a.source(plan_article(&o.plan));
             if target.is_none() {
                 for p in acc.orders.iter().filter(|p| is_paused(p, today) && p.next_instalment().is_some()) {
-                    a.say(format!("Payments on {} are paused until {} while your return is processed.", p.id, p.paused_until.expect("paused")));
-                    a.source(&kb::RETURNS);
+                    a.say(v.say("other_order_paused", &[("order_id", p.id.clone()), ("date", v.date(p.paused_until.expect("paused")))]));
+                    a.source("returns");
                 }
             }
-            a.block(o.card());
-            a.block(actions(vec![link("Pay early", &format!("/orders/{}/pay", o.id)), suggest("Show my payment schedule")]));
+            a.block(order_card(v, o));
+            a.block(actions(v, vec![order_link(v, "pay_early", "pay", o), suggest(v, "schedule")]));
         }
         None => {
-            a.say("You have no payments coming up.");
-            a.block(actions(vec![]));
+            a.say(v.say("no_payments_coming", &[]));
+            a.block(actions(v, vec![]));
         }
     }
 }
 
-fn payment_schedule(a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+fn payment_schedule(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
     let Some(acc) = account else {
-        a.cite(&kb::PAY_IN_4);
-        a.cite(&kb::PAY_IN_30);
-        a.cite(&kb::FINANCING);
-        sign_in(a, "your own payment schedule");
+        a.cite_topic(v, "payment_schedule");
+        sign_in(v, a, "sign_in_schedule");
         return;
     };
     let orders: Vec<&Order> = match mentioned_order(question, acc) {
@@ -350,8 +368,8 @@ fn payment_schedule(a: &mut Answer, question: &str, today: NaiveDate, account: O
         None => acc.orders.iter().filter(|o| is_open(o)).collect(),
     };
     if orders.iter().all(|o| !is_open(o)) {
-        a.say("You have nothing left to pay.");
-        a.block(actions(vec![]));
+        a.say(v.say("nothing_left", &[]));
+        a.block(actions(v, vec![]));
         return;
     }
     let mut total: Option<Money> = None;
@@ -361,22 +379,26 @@ fn payment_schedule(a: &mut Answer, question: &str, today: NaiveDate, account: O
         }
         let left = o.outstanding();
         let next = o.next_instalment().expect("open order has a payment due");
-        let mut line = format!(
-            "{}: {} of {} payments made, {} left to pay; next {} due {}.",
-            order_label(o),
-            o.paid_count,
-            o.payment_count,
-            left.plain(),
-            next.amount.plain(),
-            next.due
-        );
-        if let Some(p) = o.paused_until.filter(|_| is_paused(o, today)) {
-            line.push_str(&format!(" Payments are paused until {p} while your return is processed."));
-            a.source(&kb::RETURNS);
-        }
-        a.say(line);
+        let mut vars: Vec<(&str, String)> = vec![
+            ("order", v.order(o)),
+            ("order_id", o.id.clone()),
+            ("paid", v.num(o.paid_count)),
+            ("count", v.num(o.payment_count)),
+            ("left", v.money(&left)),
+            ("amount", v.money(&next.amount)),
+            ("date", v.date(next.due)),
+        ];
+        let key = match o.paused_until.filter(|_| is_paused(o, today)) {
+            Some(p) => {
+                vars.push(("until", v.date(p)));
+                a.source("returns");
+                "schedule_line_paused"
+            }
+            None => "schedule_line",
+        };
+        a.say(v.say(key, &vars));
         a.source(plan_article(&o.plan));
-        a.block(schedule_card(o, 4));
+        a.block(schedule_card(v, o, 4));
         total = Some(match total {
             Some(t) => sum(&t, &left),
             None => left,
@@ -384,16 +406,16 @@ fn payment_schedule(a: &mut Answer, question: &str, today: NaiveDate, account: O
     }
     if orders.len() > 1 {
         if let Some(t) = total {
-            a.say(format!("In total you have {} left to pay.", t.plain()));
+            a.say(v.say("schedule_total", &[("amount", v.money(&t))]));
         }
     }
-    a.block(actions(vec![suggest("Can I pay early?")]));
+    a.block(actions(v, vec![suggest(v, "pay_early")]));
 }
 
-fn pay_early(a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
-    a.cite(&kb::PAY_EARLY);
+fn pay_early(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+    a.cite_topic(v, "pay_early");
     let Some(acc) = account else {
-        sign_in(a, "what's left on your orders");
+        sign_in(v, a, "sign_in_balance");
         return;
     };
     let orders: Vec<&Order> = match mentioned_order(question, acc) {
@@ -403,101 +425,107 @@ fn pay_early(a: &mut Answer, question: &str, today: NaiveDate, account: Option<&
     let mut buttons = Vec::new();
     for o in orders.iter().filter(|o| is_open(o)) {
         let next = o.next_instalment().expect("open");
-        let mut line = format!("{}: {} left in total; the next payment is {} due {}.", order_label(o), o.outstanding().plain(), next.amount.plain(), next.due);
-        if is_paused(o, today) {
-            line.push_str(&format!(" Payments are paused until {} while your return is processed, so you may want to wait for the refund.", o.paused_until.expect("paused")));
-            a.source(&kb::RETURNS);
-        }
-        a.say(line);
-        buttons.push(link(format!("Pay early — {}", o.id), &format!("/orders/{}/pay", o.id)));
+        let mut vars: Vec<(&str, String)> =
+            vec![("order", v.order(o)), ("order_id", o.id.clone()), ("left", v.money(&o.outstanding())), ("amount", v.money(&next.amount)), ("date", v.date(next.due))];
+        let key = if is_paused(o, today) {
+            vars.push(("until", v.date(o.paused_until.expect("paused"))));
+            a.source("returns");
+            "pay_early_line_paused"
+        } else {
+            "pay_early_line"
+        };
+        a.say(v.say(key, &vars));
+        buttons.push(order_link(v, "pay_early_order", "pay", o));
     }
     if buttons.is_empty() {
-        a.say("You have nothing left to pay.");
+        a.say(v.say("nothing_left", &[]));
     }
-    a.block(actions(buttons));
+    a.block(actions(v, buttons));
 }
 
-fn extend_due_date(a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
-    a.cite(&kb::EXTEND);
+fn extend_due_date(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+    a.cite_topic(v, "extend_due_date");
     let Some(acc) = account else {
-        sign_in(a, "which of your payments can be extended");
+        sign_in(v, a, "sign_in_extend");
         return;
     };
     let order = mentioned_order(question, acc).or_else(|| acc.next_due(today).map(|(o, _)| o));
     let Some(o) = order.filter(|o| is_open(o)) else {
-        a.say("You have no payments due that could be extended.");
-        a.block(actions(vec![]));
+        a.say(v.say("extend_nothing", &[]));
+        a.block(actions(v, vec![]));
         return;
     };
     let next = o.next_instalment().expect("open");
+    let base: Vec<(&str, String)> = vec![("order", v.order(o)), ("order_id", o.id.clone()), ("amount", v.money(&next.amount)), ("date", v.date(next.due))];
     if matches!(o.plan, Plan::Financing { .. }) {
-        a.say(format!("{} is on Financing, so its due dates can't be extended. Its next payment is {} due {}.", order_label(o), next.amount.plain(), next.due));
-        a.block(actions(vec![]));
+        a.say(v.say("extend_financing", &base));
+        a.block(actions(v, vec![]));
     } else if !overdue(o, today).is_empty() {
-        a.say(format!("The payment on {} is already overdue, so it can't be extended. You can pay it now, or a person can help.", order_label(o)));
-        a.block(actions(vec![link("Pay now", &format!("/orders/{}/pay", o.id))]));
+        a.say(v.say("extend_overdue", &base));
+        a.block(actions(v, vec![order_link(v, "pay_now", "pay", o)]));
     } else if o.extension_used {
-        a.say(format!("The extension for {} has already been used, so its due date can't be moved again.", order_label(o)));
-        a.block(actions(vec![]));
+        a.say(v.say("extend_used", &base));
+        a.block(actions(v, vec![]));
     } else if is_paused(o, today) {
-        a.say(format!("Payments on {} are already paused until {} while your return is processed.", order_label(o), o.paused_until.expect("paused")));
-        a.source(&kb::RETURNS);
-        a.block(actions(vec![]));
+        let vars = [("order", v.order(o)), ("date", v.date(o.paused_until.expect("paused")))];
+        a.say(v.say("extend_paused", &vars));
+        a.source("returns");
+        a.block(actions(v, vec![]));
     } else {
-        a.say(format!(
-            "You can extend the payment of {} on {}, due {}, by 10 days to {}, free of charge.",
-            next.amount.plain(),
-            order_label(o),
-            next.due,
-            next.due + Duration::days(10)
-        ));
-        a.block(actions(vec![link("Extend due date", &format!("/orders/{}/extend", o.id))]));
+        let mut vars = base;
+        vars.push(("new_date", v.date(next.due + Duration::days(v.days("extension_days")))));
+        a.say(v.say("extend_offer", &vars));
+        a.block(actions(v, vec![order_link(v, "extend", "extend", o)]));
     }
 }
 
-fn late_fee(a: &mut Answer, today: NaiveDate, account: Option<&AccountSnapshot>, missed: bool) {
+fn late_fee(v: &Voice, a: &mut Answer, today: NaiveDate, account: Option<&AccountSnapshot>, missed: bool) {
     if missed {
-        a.say("Don't worry: if a payment doesn't go through, we try again automatically.");
+        a.say(v.say("missed_reassure", &[]));
     }
-    a.cite(&kb::LATE_FEE);
+    a.cite_topic(v, if missed { "missed_payment" } else { "late_fee" });
     let Some(acc) = account else {
         if missed {
-            a.say("You can also pay a missed instalment yourself at any time.");
-            a.source(&kb::PAY_EARLY);
+            a.say(v.say("missed_pay_yourself", &[]));
+            a.source("pay-early");
         }
-        sign_in(a, "whether any of your payments are overdue");
+        sign_in(v, a, "sign_in_overdue");
         return;
     };
-    let late: Vec<(&Order, &crate::account::Instalment)> =
-        acc.orders.iter().flat_map(|o| overdue(o, today).into_iter().map(move |i| (o, i))).collect();
+    let late: Vec<(&Order, &Instalment)> = acc.orders.iter().flat_map(|o| overdue(o, today).into_iter().map(move |i| (o, i))).collect();
     let mut buttons = Vec::new();
     if late.is_empty() {
-        a.say("None of your payments are overdue, so there are no late fees on your account.");
+        a.say(v.say("no_overdue", &[]));
         if let Some((o, i)) = acc.next_due(today) {
-            a.say(format!("Your next payment is {} for {}, due {}.", i.amount.plain(), o.id, i.due));
-            a.block(o.card());
+            a.say(amount_order_date(v, "next_payment_short", &i.amount, o, i.due));
+            a.block(order_card(v, o));
         }
     } else {
+        let grace = v.days("grace_days");
         for (o, i) in &late {
             let days = (today - i.due).num_days();
-            let fee_day = i.due + Duration::days(10);
-            let status = if today > fee_day {
-                "it is more than 10 days overdue".to_string()
-            } else {
-                format!("we'll keep retrying, and a late fee applies if it's still unpaid after {fee_day}")
-            };
-            a.say(format!("Payment {} of {} on {} was due {} ({days} days ago); {status}.", i.number, i.amount.plain(), order_label(o), i.due));
-            buttons.push(link(format!("Pay now — {}", o.id), &format!("/orders/{}/pay", o.id)));
+            let fee_day = i.due + Duration::days(grace);
+            let vars = [
+                ("number", v.num(i.number)),
+                ("amount", v.money(&i.amount)),
+                ("order", v.order(o)),
+                ("order_id", o.id.clone()),
+                ("date", v.date(i.due)),
+                ("days", v.num(days)),
+                ("fee_date", v.date(fee_day)),
+            ];
+            a.say(v.say(if today > fee_day { "overdue_past_grace" } else { "overdue_retrying" }, &vars));
+            buttons.push(order_link(v, "pay_now_order", "pay", o));
         }
-        a.source(&kb::PAY_EARLY);
+        a.source("pay-early");
     }
-    a.block(actions(buttons));
+    a.block(actions(v, buttons));
 }
 
-fn refund_status(a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+fn refund_status(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
     let Some(acc) = account else {
-        a.cite(&kb::REFUND);
-        sign_in(a, "your own refunds");
+        a.cite_topic(v, "refund_status");
+        sign_in(v, a, "sign_in_refunds");
         return;
     };
     let mentioned = mentioned_order(question, acc);
@@ -508,115 +536,127 @@ fn refund_status(a: &mut Answer, question: &str, today: NaiveDate, account: Opti
     let mut said = false;
     for o in orders {
         if let Some(r) = &o.refund {
-            let by = add_business_days(r.processed_on, 7);
-            let when = if today > by {
-                "It should already be on your card; if you can't see it, a person can check with you.".to_string()
-            } else {
-                format!("It can take 5–7 business days to show, so expect it by {by}.")
-            };
-            a.say(format!("{} for {} was refunded to your {} on {}. {when}", r.amount.plain(), order_label(o), r.destination, r.processed_on));
-            a.source(&kb::REFUND);
+            let by = add_business_days(r.processed_on, v.days("refund_days_max").max(0) as u32);
+            let vars: Vec<(&str, String)> =
+                vec![("amount", v.money(&r.amount)), ("order", v.order(o)), ("order_id", o.id.clone()), ("destination", r.destination.clone()), ("date", v.date(r.processed_on))];
+            let when = if today > by { v.say("refund_should_be_there", &[]) } else { v.say("refund_expect_by", &[("by_date", v.date(by))]) };
+            a.say(format!("{} {when}", v.say("refund_done", &vars)));
+            a.source("refunds");
             a.block(Block::Card {
-                title: format!("Refund — {}", o.id),
+                title: v.label("refund_title", &[("order_id", o.id.clone())]),
                 fields: vec![
-                    Field { label: "Amount".into(), value: Value::Money { money: r.amount.clone() } },
-                    Field { label: "To".into(), value: Value::Text { text: r.destination.clone() } },
-                    Field { label: "Processed".into(), value: Value::Date { date: r.processed_on.to_string() } },
+                    Field { label: v.label("amount", &[]), value: Value::Money { money: r.amount.clone() } },
+                    Field { label: v.label("refund_to", &[]), value: Value::Text { text: r.destination.clone() } },
+                    Field { label: v.label("processed", &[]), value: Value::Date { date: r.processed_on.to_string() } },
                 ],
             });
             said = true;
         } else if let Some(rep) = o.return_reported {
-            let mut line = format!("You reported a return for {} on {}; the store hasn't registered it yet, so no refund has started.", order_label(o), rep);
-            if let Some(p) = o.paused_until.filter(|_| is_paused(o, today)) {
-                line.push_str(&format!(" Payments on it are paused until {p}."));
-                a.source(&kb::RETURNS);
-            }
-            a.say(line);
-            a.say("When the store registers the return, your remaining instalments are cancelled and what you've paid goes back to your original card within 5–7 business days.");
-            a.source(&kb::REFUND);
+            let mut vars: Vec<(&str, String)> = vec![("order", v.order(o)), ("order_id", o.id.clone()), ("date", v.date(rep))];
+            let key = match o.paused_until.filter(|_| is_paused(o, today)) {
+                Some(p) => {
+                    vars.push(("until", v.date(p)));
+                    a.source("returns");
+                    "return_pending_paused"
+                }
+                None => "return_pending",
+            };
+            a.say(v.say(key, &vars));
+            a.say(v.say("return_then_refund", &[]));
+            a.source("refunds");
             said = true;
         }
     }
     if !said {
         a.say(match mentioned {
-            Some(o) => format!("I can't see a return or refund for {} yet.", order_label(o)),
-            None => "I can't see a return or refund on your account yet.".to_string(),
+            Some(o) => v.say("no_refund_order", &[("order", v.order(o)), ("order_id", o.id.clone())]),
+            None => v.say("no_refund", &[]),
         });
-        a.cite(&kb::REFUND);
+        a.cite_topic(v, "refund_status");
     }
-    a.block(actions(vec![]));
+    a.block(actions(v, vec![]));
 }
 
-fn return_item(a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
-    a.say("Return the item to the store as the store asks, then report the return to us.");
-    a.cite(&kb::RETURNS);
-    a.cite(&kb::REFUND);
+fn return_item(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+    a.say(v.say("return_how", &[]));
+    a.cite_topic(v, "return_item");
     let Some(acc) = account else {
-        sign_in(a, "your orders");
+        sign_in(v, a, "sign_in_orders");
         return;
     };
     if let Some(o) = mentioned_order(question, acc).or_else(|| acc.orders.iter().find(|o| is_paused(o, today))) {
         if let (Some(rep), Some(p)) = (o.return_reported, o.paused_until.filter(|_| is_paused(o, today))) {
-            a.say(format!("You reported a return for {} on {}, so its payments are paused until {}.", order_label(o), rep, p));
-            a.block(schedule_card(o, 2));
-            a.block(actions(vec![]));
+            a.say(v.say("return_reported", &[("order", v.order(o)), ("order_id", o.id.clone()), ("date", v.date(rep)), ("until", v.date(p))]));
+            a.block(schedule_card(v, o, 2));
+            a.block(actions(v, vec![]));
             return;
         }
         if o.refund.is_some() {
-            a.say(format!("{} has already been refunded.", order_label(o)));
-            a.block(actions(vec![]));
+            a.say(v.say("already_refunded", &[("order", v.order(o)), ("order_id", o.id.clone())]));
+            a.block(actions(v, vec![]));
             return;
         }
-        a.block(actions(vec![link(format!("Report a return — {}", o.id), &format!("/orders/{}/return", o.id))]));
+        a.block(actions(v, vec![order_link(v, "report_return_order", "report_return", o)]));
         return;
     }
-    a.block(actions(vec![link("Report a return", "/orders")]));
+    a.block(actions(v, vec![link(v.button("report_return", &[]), v.link("orders", None))]));
 }
 
-fn charges(a: &mut Answer, topic: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+fn charges(v: &Voice, a: &mut Answer, topic: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
     if topic == "charged_twice" {
-        a.say("I'm sorry about that, let's check it.");
+        a.say(v.say("charged_twice_sorry", &[]));
     }
-    a.cite(&kb::CHARGES);
+    a.cite_topic(v, topic);
     let Some(acc) = account else {
-        sign_in(a, "the payments on your account");
+        sign_in(v, a, "sign_in_charges");
         return;
     };
-    let mut paid: Vec<(&Order, &crate::account::Instalment)> = acc
+    let mut paid: Vec<(&Order, &Instalment)> = acc
         .orders
         .iter()
         .flat_map(|o| o.instalments.iter().filter(|i| i.status == InstalmentStatus::Paid).map(move |i| (o, i)))
-        .filter(|(_, i)| i.paid_on.is_some_and(|d| d >= today - Duration::days(60)))
+        .filter(|(_, i)| i.paid_on.is_some_and(|d| d >= today - Duration::days(v.days("charges_lookback_days"))))
         .collect();
     paid.sort_by_key(|(_, i)| std::cmp::Reverse(i.paid_on));
     if paid.is_empty() {
-        a.say("We haven't taken any payments from you in the last 60 days.");
+        a.say(v.say("no_payments_taken", &[]));
     } else {
-        a.say("These are the payments we've taken in the last 60 days:");
+        a.say(v.say("payments_taken", &[]));
         a.block(Block::Bullets {
             items: paid
                 .iter()
-                .map(|(o, i)| format!("{}: {} for {}, payment {} of {}", i.paid_on.expect("paid"), i.amount.plain(), order_label(o), i.number, o.payment_count))
+                .map(|(o, i)| {
+                    v.say(
+                        "payment_taken_item",
+                        &[
+                            ("date", v.date(i.paid_on.expect("paid"))),
+                            ("amount", v.money(&i.amount)),
+                            ("order", v.order(o)),
+                            ("order_id", o.id.clone()),
+                            ("number", v.num(i.number)),
+                            ("count", v.num(o.payment_count)),
+                        ],
+                    )
+                })
                 .collect(),
         });
     }
     for o in acc.orders.iter().filter(|o| o.refund.is_some()) {
         let r = o.refund.as_ref().expect("refund");
-        a.say(format!("We also refunded {} for {} to your {} on {}.", r.amount.plain(), o.id, r.destination, r.processed_on));
-        a.source(&kb::REFUND);
+        a.say(v.say(
+            "also_refunded",
+            &[("amount", v.money(&r.amount)), ("order_id", o.id.clone()), ("order", v.order(o)), ("destination", r.destination.clone()), ("date", v.date(r.processed_on))],
+        ));
+        a.source("refunds");
     }
-    a.say(if topic == "charged_twice" {
-        "If your statement shows one of these twice, tap \"Talk to a person\" and we'll look into it."
-    } else {
-        "If the charge isn't one of these, tap \"Talk to a person\" and we'll look into it. If you think someone used your details, tell me and I'll connect you straight away."
-    });
-    a.block(actions(vec![]));
+    a.say(v.say(if topic == "charged_twice" { "charged_twice_next" } else { "unrecognized_next" }, &[]));
+    a.block(actions(v, vec![]));
 }
 
-fn interest(a: &mut Answer, question: &str, account: Option<&AccountSnapshot>) {
-    a.say("Pay in 4 and Pay in 30 have no interest, and no fees when you pay on time.");
-    a.source(&kb::PAY_IN_4).source(&kb::PAY_IN_30);
-    a.cite(&kb::FINANCING);
+fn interest(v: &Voice, a: &mut Answer, question: &str, account: Option<&AccountSnapshot>) {
+    a.say(v.say("no_interest", &[]));
+    a.source("pay-in-4").source("pay-in-30");
+    a.cite_topic(v, "interest_rate");
     if let Some(acc) = account {
         let mentioned = mentioned_order(question, acc);
         let orders: Vec<&Order> = match mentioned {
@@ -625,30 +665,37 @@ fn interest(a: &mut Answer, question: &str, account: Option<&AccountSnapshot>) {
         };
         for o in orders {
             if let Plan::Financing { months, apr_bp } = o.plan {
-                let monthly = o.next_instalment().map(|i| format!(", {} a month", i.amount.plain())).unwrap_or_default();
-                a.say(format!("Your financing for {} is over {months} months at {} APR{monthly}.", order_label(o), apr(apr_bp)));
+                let mut vars: Vec<(&str, String)> = vec![("order", v.order(o)), ("order_id", o.id.clone()), ("months", v.num(months)), ("apr", v.percent_bp(apr_bp))];
+                let key = match o.next_instalment() {
+                    Some(i) => {
+                        vars.push(("amount", v.money(&i.amount)));
+                        "financing_line"
+                    }
+                    None => "financing_line_done",
+                };
+                a.say(v.say(key, &vars));
             } else if mentioned.is_some() {
-                a.say(format!("{} is on {}, with no interest.", order_label(o), plan_name(&o.plan)));
+                a.say(v.say("plan_no_interest", &[("order", v.order(o)), ("order_id", o.id.clone()), ("plan", plan_name(v, &o.plan))]));
             }
         }
     }
-    a.block(actions(vec![]));
+    a.block(actions(v, vec![]));
 }
 
-fn close_account(a: &mut Answer, account: Option<&AccountSnapshot>) {
-    a.cite(&kb::CLOSE_ACCOUNT);
+fn close_account(v: &Voice, a: &mut Answer, account: Option<&AccountSnapshot>) {
+    a.cite_topic(v, "close_account");
     if let Some(acc) = account {
         let open: Vec<&Order> = acc.orders.iter().filter(|o| is_open(o)).collect();
         if open.is_empty() {
-            a.say("Nothing is owed on your account, so it can be closed.");
+            a.say(v.say("close_nothing_owed", &[]));
         } else {
             let total = open.iter().map(|o| o.outstanding()).reduce(|x, y| sum(&x, &y)).expect("non-empty");
-            let parts: Vec<String> = open.iter().map(|o| format!("{} {}", o.id, o.outstanding().plain())).collect();
-            a.say(format!("You still owe {} ({}), so the account can be closed once that is paid.", total.plain(), parts.join(", ")));
+            let parts: Vec<String> = open.iter().map(|o| v.say("close_owed_part", &[("order_id", o.id.clone()), ("amount", v.money(&o.outstanding()))])).collect();
+            a.say(v.say("close_owed", &[("amount", v.money(&total)), ("parts", v.locale.formats.list(&parts, false))]));
         }
     }
-    a.say("I'm connecting you with a person to complete this.");
-    hours(a);
+    a.say(v.say("close_connecting", &[]));
+    hours(v, a);
     a.handoff = Some(HandoffReason::NeedsPerson);
 }
 
@@ -672,12 +719,5 @@ mod tests {
         assert_eq!(mentioned_order("the sofa", &acc).map(|o| o.id.as_str()), Some("FP-1003"));
         assert_eq!(mentioned_order("the Book Nook order", &acc).map(|o| o.id.as_str()), Some("FP-0998"));
         assert_eq!(mentioned_order("my next payment", &acc), None);
-    }
-
-    #[test]
-    fn apr_is_written_plainly() {
-        assert_eq!(apr(1490), "14.9%");
-        assert_eq!(apr(1500), "15%");
-        assert_eq!(apr(999), "9.99%");
     }
 }

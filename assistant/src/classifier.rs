@@ -130,7 +130,7 @@ const CHAR: u8 = 1;
 
 /// Appends the raw hashed features of `text` (with repeats) to `out`.
 fn raw_features(text: &str, norm: &mut String, chars: &mut Vec<char>, out: &mut Vec<(u64, u8)>) {
-    normalize(text, norm);
+    normalize(&crate::pack::fold(text), norm);
     let mut prev_word: Option<u64> = None;
     for word in norm.split(' ').filter(|w| !w.is_empty()) {
         // Word unigram and bigram.

@@ -226,19 +226,25 @@ pub struct ProjectFigures {
     pub sensitive_recall: f64,
     /// Sensitive questions evaluated.
     pub sensitive_total: usize,
+    /// Share of replies written in the locale of the test set.
+    pub in_language: f64,
     /// `(question, gold, got)` for every mistake.
     pub mistakes: Vec<(String, String, String)>,
 }
 
 /// Runs every question through [`Assistant::reply`] (first message of a conversation, anonymous
-/// shopper on `today`) and scores the reply topics.
-pub fn evaluate_assistant(assistant: &Assistant, test: &[Example], today: NaiveDate) -> ProjectFigures {
-    let ctx = Context { today, history: &[], account: None };
+/// shopper on `today`, a session in `locale`) and scores the reply topics and languages.
+pub fn evaluate_assistant(assistant: &Assistant, test: &[Example], today: NaiveDate, locale: &str) -> ProjectFigures {
+    let ctx = Context { today, history: &[], account: None, locale, hours: crate::SupportHours::Always };
+    let mut same_language = 0usize;
     let mut f = ProjectFigures { total: test.len(), ..Default::default() };
     let (mut right, mut answered, mut wrong, mut sens_ok) = (0usize, 0usize, 0usize, 0usize);
     for e in test {
         let r = assistant.reply(&e.text, &ctx);
         let got = r.meta.topic.as_str();
+        if r.locale == locale {
+            same_language += 1;
+        }
         if got == e.label {
             right += 1;
         } else {
@@ -262,6 +268,7 @@ pub fn evaluate_assistant(assistant: &Assistant, test: &[Example], today: NaiveD
     f.answered = answered as f64 / n;
     f.wrong_among_answered = wrong as f64 / answered.max(1) as f64;
     f.sensitive_recall = sens_ok as f64 / f.sensitive_total.max(1) as f64;
+    f.in_language = same_language as f64 / n;
     f
 }
 

@@ -12,33 +12,23 @@ pub mod account;
 pub mod answers;
 pub mod classifier;
 pub mod eval;
-pub mod kb;
+pub mod hours;
+pub mod langid;
+pub mod model;
+pub mod pack;
 pub mod safety;
 pub mod summary;
 
+use std::sync::Arc;
+
 pub use account::{AccountSnapshot, Instalment, InstalmentStatus, Order, Plan, Refund};
+pub use hours::SupportHours;
+pub use pack::schema::{ANSWERED_TOPICS, CONVERSATION_TOPICS, SENSITIVE_TOPICS};
+pub use pack::{Pack, Problem, Voice};
 use chrono::NaiveDate;
-use classifier::Classifier;
+use langid::Detected;
+use model::Models;
 use tandem_protocol::{Author, Block, HandoffReason, ReplyMeta};
-
-/// Topics that always go to a person.
-pub const SENSITIVE_TOPICS: [&str; 7] = ["hardship", "fraud", "dispute", "complaint", "bereavement", "vulnerability", "legal"];
-
-/// Topics the assistant answers from policy and, when the shopper is identified, their account.
-pub const ANSWERED_TOPICS: [&str; 18] = [
-    "next_payment", "payment_schedule", "pay_early", "extend_due_date", "change_payment_method", "late_fee",
-    "missed_payment", "payment_declined", "spending_limit", "refund_status", "return_item", "charged_twice",
-    "unrecognized_charge", "interest_rate", "credit_check", "how_it_works", "update_details", "close_account",
-];
-
-/// Conversation topics.
-pub const CONVERSATION_TOPICS: [&str; 5] = ["greeting", "thanks", "goodbye", "bot_identity", "human_request"];
-
-/// The labelled training phrases (`text,label` CSV) the shipped model was trained on.
-pub const TRAINING_DATA: &str = include_str!("../data/train.csv");
-
-/// The shipped topic model, written by `cargo run -p tandem-assistant --release --bin tandem-train`.
-const MODEL: &[u8] = include_bytes!("../data/model.bin");
 
 /// A classifier probability for an always-a-person topic at or above this hands off even when no
 /// rule matched (the rules are the first line; this catches phrasings they miss).
@@ -67,6 +57,10 @@ pub struct Context<'a> {
     pub history: &'a [Turn],
     /// The shopper's account, only for sessions with a verified identity.
     pub account: Option<&'a AccountSnapshot>,
+    /// The session's locale (BCP 47; its language is used, the pack's first when it has none).
+    pub locale: &'a str,
+    /// When people can be reached, as the server is configured.
+    pub hours: SupportHours,
 }
 
 /// The engine's answer.
@@ -78,54 +72,92 @@ pub struct Reply {
     pub blocks: Vec<Block>,
     /// Topic, calibrated confidence, cited articles and the handoff decision.
     pub meta: ReplyMeta,
+    /// The pack locale the reply is written in.
+    pub locale: String,
 }
 
-/// The answer engine. Build it once (it loads the shipped model, a few milliseconds) and share it;
-/// it is immutable, so `Send + Sync`.
+/// The answer engine for one provider pack. Build it once (it loads or trains the pack's models)
+/// and share it; it is immutable, so `Send + Sync`.
 pub struct Assistant {
-    classifier: Classifier,
-}
-
-impl Default for Assistant {
-    fn default() -> Self {
-        Self::new()
-    }
+    pack: Arc<Pack>,
+    models: Models,
 }
 
 impl Assistant {
-    /// Builds the engine with the built-in knowledge base and the shipped topic model.
-    pub fn new() -> Self {
-        let classifier = Classifier::from_bytes(MODEL).expect("the shipped model (data/model.bin) is valid; rebuild it with tandem-train");
-        Assistant { classifier }
+    /// The engine for a checked pack, with its models (loaded from a fresh `pack build` file or
+    /// trained now).
+    pub fn new(pack: Pack) -> Assistant {
+        let (models, _, _) = Models::for_pack(&pack);
+        Assistant { pack: Arc::new(pack), models }
     }
 
-    /// Builds the engine around another trained classifier (its labels should be topic ids; its
-    /// threshold and temperature are used as set).
-    pub fn with_classifier(classifier: Classifier) -> Self {
-        Assistant { classifier }
+    /// The engine around already trained models.
+    pub fn with_models(pack: Pack, models: Models) -> Assistant {
+        Assistant { pack: Arc::new(pack), models }
     }
 
-    /// The topic classifier in use.
-    pub fn classifier(&self) -> &Classifier {
-        &self.classifier
+    /// The engine for the demo pack shipped with the source (tests, tools). Panics on a broken pack.
+    pub fn demo() -> Assistant {
+        let (pack, problems) = Pack::load(Pack::demo_dir());
+        let pack = pack.unwrap_or_else(|| panic!("the demo pack has errors:\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")));
+        Assistant::new(pack)
     }
 
-    /// Answers one shopper message.
+    /// The provider pack.
+    pub fn pack(&self) -> &Pack {
+        &self.pack
+    }
+
+    /// The trained models.
+    pub fn models(&self) -> &Models {
+        &self.models
+    }
+
+    /// The voice for a locale: the server writes its own sentences to shoppers with it.
+    pub fn voice(&self, locale: &str, hours: SupportHours) -> Voice<'_> {
+        Voice::new(&self.pack, locale, hours)
+    }
+
+    /// The language a message is written in, for a session in `locale`.
+    pub fn detect_language(&self, text: &str, locale: &str) -> Detected {
+        let session = self.pack.locale_or_default(locale).code.as_str();
+        self.models.language.detect(text, session)
+    }
+
+    /// Answers one shopper message, in the language it is written in (when the pack has it) or
+    /// the session's.
     ///
     /// Order of decisions: always-a-person topics (rules, then the classifier's probability), an
     /// explicit request for a person, frustration, two unhelpful replies in a row, then the
     /// classifier's topic when its confidence reaches the threshold, else `unknown`.
     pub fn reply(&self, question: &str, ctx: &Context<'_>) -> Reply {
-        let prepared = safety::prepare(question);
-        let pred = self.classifier.predict(question);
-        let labels = self.classifier.labels();
-        let prob = |topic: &str| self.classifier.label_index(topic).map_or(0.0, |i| pred.probs[i]);
+        let session = Voice::new(&self.pack, ctx.locale, ctx.hours);
+        let v = match self.models.language.detect(question, session.code()) {
+            Detected::Locale(code) => Voice::new(&self.pack, &code, ctx.hours),
+            Detected::Unsupported => {
+                // Not a language the pack speaks: say so in the session's language, offer a person.
+                // The "two unhelpful replies" rule still hands off when this repeats.
+                let streak = safety::unhelpful_streak(&session.locale.rules, &session.locale.rules.prepare(question), ctx.history);
+                if streak >= 2 {
+                    return finish(&session, "unknown", 1.0, answers::handoff(&session, "not_helped", HandoffReason::Unsure));
+                }
+                let mut a = answers::Answer::default();
+                answers::unsupported_language(&session, &mut a);
+                return finish(&session, "unknown", 1.0, a);
+            }
+        };
+        let rules = &v.locale.rules;
+        let classifier = self.models.topics(v.code());
+        let prepared = rules.prepare(question);
+        let pred = classifier.predict(question);
+        let labels = classifier.labels();
+        let prob = |topic: &str| classifier.label_index(topic).map_or(0.0, |i| pred.probs[i]);
         let best = labels[pred.best].as_str();
         let confidence = pred.confidence();
-        let confident = confidence >= self.classifier.threshold() && best != "unknown";
+        let confident = confidence >= classifier.threshold() && best != "unknown";
 
         // 1. Topics that always go to a person.
-        let hits = safety::sensitive_hits(&prepared);
+        let hits = rules.sensitive_hits(&prepared);
         let by_classifier = SENSITIVE_TOPICS
             .iter()
             .map(|t| (*t, prob(t)))
@@ -139,56 +171,51 @@ impl Assistant {
             None
         };
         if let Some((topic, conf)) = sensitive {
-            return finish(topic, conf, answers::sensitive(topic, question, ctx.today, ctx.account));
+            let crisis = rules.crisis(&prepared);
+            return finish(&v, topic, conf, answers::sensitive(&v, topic, crisis, ctx.today, ctx.account));
         }
 
         // 2. An explicit request for a person: at once, on the first ask.
-        if safety::asks_for_person(&prepared) || (best == "human_request" && confident) {
+        if rules.asks_for_person(&prepared) || (best == "human_request" && confident) {
             let conf = if best == "human_request" { confidence } else { RULE_CONFIDENCE };
-            return finish("human_request", conf, answers::compose("human_request", question, ctx.today, ctx.account));
+            return finish(&v, "human_request", conf, answers::compose(&v, "human_request", question, ctx.today, ctx.account));
         }
 
         // "Are you a bot?": say so, and how to reach a person.
-        if safety::asks_identity(&prepared) {
+        if rules.asks_identity(&prepared) {
             let conf = if best == "bot_identity" { confidence } else { RULE_CONFIDENCE };
-            return finish("bot_identity", conf, answers::compose("bot_identity", question, ctx.today, ctx.account));
+            return finish(&v, "bot_identity", conf, answers::compose(&v, "bot_identity", question, ctx.today, ctx.account));
         }
 
         // 3. Frustration: anger, shouting.
-        if safety::frustrated(question, &prepared) {
+        if rules.frustrated(question, &prepared) {
             let (topic, conf) = if confident { (best, confidence) } else { ("complaint", RULE_CONFIDENCE) };
-            let mut a = answers::Answer { handoff: Some(HandoffReason::Frustration), ..Default::default() };
-            a.say("I'm sorry this has been frustrating. I'm connecting you with a person now; they'll see our conversation, so you won't need to repeat anything.");
-            a.cite(&kb::HUMAN_SUPPORT);
-            return finish(topic, conf, a);
+            return finish(&v, topic, conf, answers::handoff(&v, "frustrated", HandoffReason::Frustration));
         }
 
         // 4. Two replies in a row that did not help: this one hands off.
-        let streak = safety::unhelpful_streak(&prepared, ctx.history);
+        let streak = safety::unhelpful_streak(rules, &prepared, ctx.history);
         if streak >= 2 {
             let (topic, conf) = if confident { (best, confidence) } else { ("unknown", 1.0 - confidence) };
-            let mut a = answers::Answer { handoff: Some(HandoffReason::Unsure), ..Default::default() };
-            a.say("I'm sorry I haven't been able to help with this. I'm connecting you with a person now; they'll see our conversation, so you won't need to repeat anything.");
-            a.cite(&kb::HUMAN_SUPPORT);
-            return finish(topic, conf, a);
+            return finish(&v, topic, conf, answers::handoff(&v, "not_helped", HandoffReason::Unsure));
         }
 
         // 5. The classified topic, or honest uncertainty.
         if !confident {
             let mut a = answers::Answer::default();
-            answers::unknown(&mut a);
-            return finish("unknown", 1.0 - confidence.min(1.0 - prob("unknown")), a);
+            answers::unknown(&v, &mut a);
+            return finish(&v, "unknown", 1.0 - confidence.min(1.0 - prob("unknown")), a);
         }
-        let mut a = answers::compose(best, question, ctx.today, ctx.account);
+        let mut a = answers::compose(&v, best, question, ctx.today, ctx.account);
         if streak == 1 && a.handoff.is_none() {
-            a.say("If that doesn't answer your question, I can connect you with a person.");
+            a.say(v.say("offer_person", &[]));
         }
-        finish(best, confidence, a)
+        finish(&v, best, confidence, a)
     }
 }
 
 /// Turns an [`answers::Answer`] into a [`Reply`]; the text renders paragraphs and bullet lists.
-fn finish(topic: &str, confidence: f32, a: answers::Answer) -> Reply {
+fn finish(v: &Voice, topic: &str, confidence: f32, a: answers::Answer) -> Reply {
     let mut text = String::new();
     for b in &a.blocks {
         match b {
@@ -211,12 +238,13 @@ fn finish(topic: &str, confidence: f32, a: answers::Answer) -> Reply {
     // Every reply that stays with the assistant offers a person: add the button where the answer
     // has no actions of its own.
     if a.handoff.is_none() && !blocks.iter().any(|b| matches!(b, Block::Actions { .. })) {
-        blocks.push(Block::Actions { buttons: vec![answers::person_button()] });
+        blocks.push(Block::Actions { buttons: vec![answers::person_button(v)] });
     }
     Reply {
         text,
         blocks,
         meta: ReplyMeta { topic: topic.into(), confidence: confidence.clamp(0.0, 1.0), sources: a.sources, handoff: a.handoff },
+        locale: v.code().to_string(),
     }
 }
 
@@ -232,16 +260,20 @@ mod tests {
 
     fn engine() -> &'static Assistant {
         static E: OnceLock<Assistant> = OnceLock::new();
-        E.get_or_init(Assistant::new)
+        E.get_or_init(Assistant::demo)
+    }
+
+    fn ctx<'a>(history: &'a [Turn], account: Option<&'a AccountSnapshot>) -> Context<'a> {
+        Context { today: today(), history, account, locale: "en", hours: "08:00-22:00".parse().unwrap() }
     }
 
     fn anon(q: &str) -> Reply {
-        engine().reply(q, &Context { today: today(), history: &[], account: None })
+        engine().reply(q, &ctx(&[], None))
     }
 
     fn alex(q: &str) -> Reply {
         let account = account::demo_account(today());
-        engine().reply(q, &Context { today: today(), history: &[], account: Some(&account) })
+        engine().reply(q, &ctx(&[], Some(&account)))
     }
 
     fn turn(author: Author, text: &str, topic: Option<&str>) -> Turn {
@@ -259,13 +291,12 @@ mod tests {
     }
 
     #[test]
-    fn shipped_model_was_trained_on_the_shipped_phrases() {
-        let m = engine().classifier();
-        assert_eq!(m.data_fingerprint(), classifier::fingerprint(TRAINING_DATA), "data/train.csv changed: run tandem-train");
-        let mut topics: Vec<&str> = ANSWERED_TOPICS.iter().chain(&CONVERSATION_TOPICS).chain(&SENSITIVE_TOPICS).copied().collect();
-        topics.push("unknown");
-        for t in topics {
-            assert!(m.label_index(t).is_some(), "model has no topic {t}");
+    fn every_locale_model_knows_every_topic() {
+        for (code, m) in &engine().models().topics {
+            assert_eq!(m.data_fingerprint(), engine().pack().fingerprint, "{code}");
+            for t in pack::schema::all_topics() {
+                assert!(m.label_index(t).is_some(), "{code} model has no topic {t}");
+            }
         }
     }
 
@@ -287,7 +318,7 @@ mod tests {
             for w in ["minute", "shortly", "right back", "in a moment"] {
                 assert!(!r.text.contains(w), "{q}: {}", r.text);
             }
-            assert!(r.meta.sources.contains(&kb::HUMAN_SUPPORT.id.to_string()), "{q}");
+            assert!(r.meta.sources.contains(&"kb/human-support".to_string()), "{q}");
         }
     }
 
@@ -374,7 +405,7 @@ mod tests {
         assert!(r.text.contains("FP-1003") && r.text.contains("€974.25"), "{}", r.text);
         assert!(!r.text.contains("FP-0998"), "refunded orders are not owed: {}", r.text);
         // 100.00 + 89.90 + 974.25
-        assert!(r.text.contains("€1164.15"), "{}", r.text);
+        assert!(r.text.contains("€1,164.15"), "{}", r.text);
     }
 
     #[test]
@@ -416,7 +447,7 @@ mod tests {
         let r = alex("I want to close my account");
         assert_eq!(r.meta.topic, "close_account");
         assert_eq!(r.meta.handoff, Some(HandoffReason::NeedsPerson));
-        assert!(r.text.contains("€1164.15"), "{}", r.text);
+        assert!(r.text.contains("€1,164.15"), "{}", r.text);
         assert!(r.meta.sources.contains(&"kb/close-account".to_string()));
     }
 
@@ -455,7 +486,8 @@ mod tests {
             let r = anon(q);
             assert!(!r.meta.sources.is_empty(), "{q}: {:?}", r.meta);
             for s in &r.meta.sources {
-                assert!(kb::ALL.iter().any(|a| a.id == s), "{q}: unknown source {s}");
+                let id = s.strip_prefix("kb/").expect("kb/ prefix");
+                assert!(engine().pack().locales[0].articles.contains_key(id), "{q}: unknown source {s}");
             }
         }
     }
@@ -484,10 +516,10 @@ mod tests {
             turn(Author::Shopper, "zzzq", None),
             turn(Author::Assistant, "not sure", Some("unknown")),
         ];
-        let r = engine().reply("wibble", &Context { today: today(), history: &history, account: None });
+        let r = engine().reply("wibble", &ctx(&history, None));
         assert_eq!(r.meta.handoff, Some(HandoffReason::Unsure));
         // One unknown reply is not enough.
-        let r = engine().reply("wibble", &Context { today: today(), history: &history[2..], account: None });
+        let r = engine().reply("wibble", &ctx(&history[2..], None));
         assert_eq!(r.meta.handoff, None);
     }
 
@@ -495,12 +527,12 @@ mod tests {
     fn asking_the_same_question_again_counts_as_a_reply_that_did_not_help() {
         let account = account::demo_account(today());
         let once = vec![turn(Author::Shopper, "when is my next payment", None), turn(Author::Assistant, "...", Some("next_payment"))];
-        let r = engine().reply("when is my next payment?", &Context { today: today(), history: &once, account: Some(&account) });
+        let r = engine().reply("when is my next payment?", &ctx(&once, Some(&account)));
         assert_eq!(r.meta.handoff, None);
         assert!(r.text.contains("connect you with a person"), "{}", r.text);
         let mut twice = once.clone();
         twice.extend([turn(Author::Shopper, "when is my next payment?", None), turn(Author::Assistant, "...", Some("next_payment"))]);
-        let r = engine().reply("when is my next payment", &Context { today: today(), history: &twice, account: Some(&account) });
+        let r = engine().reply("when is my next payment", &ctx(&twice, Some(&account)));
         assert_eq!(r.meta.handoff, Some(HandoffReason::Unsure));
     }
 

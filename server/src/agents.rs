@@ -157,14 +157,14 @@ async fn presence(State(state): State<AppState>, agent: AgentSession, ApiJson(bo
         state.agent_hub.seen(&agent.agent_id);
         handoff::refresh_queue(&state).await?;
     } else {
-        go_offline(&state, &agent.agent_id, &format!("{} had to leave.", agent.display_name)).await?;
+        go_offline(&state, &agent.agent_id, &handoff::Why { key: "agent_left", agent: &agent.display_name }).await?;
     }
     Ok(Json(profile(&state, &agent.agent_id).await?))
 }
 
 /// Takes an agent offline: their open conversations go back to the front of the queue, and the
 /// shoppers are told why.
-pub async fn go_offline(state: &AppState, agent_id: &str, why: &str) -> ApiResult<()> {
+pub async fn go_offline(state: &AppState, agent_id: &str, why: &handoff::Why<'_>) -> ApiResult<()> {
     sqlx::query("UPDATE agents SET online = 0 WHERE id = ?").bind(agent_id).execute(&state.db).await?;
     let held: Vec<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE agent_id = ? AND status = 'with_agent'")
         .bind(agent_id)
@@ -327,7 +327,7 @@ pub fn spawn_sweeper(state: AppState) {
             for (id, name) in online {
                 if state.agent_hub.gone_for(&id, timeout) {
                     tracing::info!(agent = %id, "agent console gone; taking the agent offline");
-                    if let Err(e) = go_offline(&state, &id, &format!("{name} lost their connection.")).await {
+                    if let Err(e) = go_offline(&state, &id, &handoff::Why { key: "agent_disconnected", agent: &name }).await {
                         tracing::warn!(error = %e, "taking a vanished agent offline failed");
                     }
                 }

@@ -26,7 +26,12 @@ pub struct Config {
     /// A fixed "today" (YYYY-MM-DD) for demos and tests; the real date otherwise.
     #[arg(long, env = "TANDEM_TODAY")]
     pub today: Option<NaiveDate>,
-    /// Human support hours in CET (UTC+1), `HH:MM-HH:MM`, or `always`.
+    /// The provider pack (everything the assistant says, see docs/provider-packs.md). Default in
+    /// demo mode: the demo pack `packs/fjordpay`; required otherwise.
+    #[arg(long, env = "TANDEM_PACK")]
+    pub pack: Option<PathBuf>,
+    /// Human support hours in CET (UTC+1), `HH:MM-HH:MM`, or `always`; stated to shoppers in
+    /// their language wherever the pack says `{hours}`.
     #[arg(long, env = "TANDEM_SUPPORT_HOURS", default_value = "08:00-22:00")]
     pub support_hours: crate::hours::SupportHours,
     /// Seconds an online agent may be without a console connection before counting as offline.
@@ -50,10 +55,20 @@ impl Config {
             demo_dir,
             demo: true,
             today: Some(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
+            pack: None,
             support_hours: crate::hours::SupportHours::Always,
             agent_timeout_secs: 60,
             metrics_token: None,
             identity_secret: "test-secret".into(),
+        }
+    }
+
+    /// The pack folder to load: `--pack`, or the demo pack in demo mode.
+    pub fn pack_dir(&self) -> Result<PathBuf, String> {
+        match (&self.pack, self.demo) {
+            (Some(p), _) => Ok(p.clone()),
+            (None, true) => Ok(PathBuf::from("packs/fjordpay")),
+            (None, false) => Err("no provider pack: start with --pack DIR (or TANDEM_PACK); see docs/provider-packs.md".into()),
         }
     }
 

@@ -77,18 +77,20 @@ pub struct ConversationRow {
     pub state: ConversationState,
     pub last_seq: u64,
     pub created_at: String,
+    /// The language the conversation is written in (see migration 0003).
+    pub locale: String,
 }
 
 /// Loads a conversation's row, or 404.
 pub async fn load_row(state: &AppState, id: &str) -> ApiResult<ConversationRow> {
-    let row: Option<(String, bool, String, i64, String)> =
-        sqlx::query_as("SELECT shopper_id, identified, state, last_seq, created_at FROM conversations WHERE id = ?")
+    let row: Option<(String, bool, String, i64, String, String)> =
+        sqlx::query_as("SELECT shopper_id, identified, state, last_seq, created_at, locale FROM conversations WHERE id = ?")
             .bind(id)
             .fetch_optional(&state.db)
             .await?;
-    let (shopper_id, identified, state_json, last_seq, created_at) =
+    let (shopper_id, identified, state_json, last_seq, created_at, locale) =
         row.ok_or_else(|| ApiError::not_found("unknown_conversation", "This conversation does not exist."))?;
-    Ok(ConversationRow { shopper_id, identified, state: serde_json::from_str(&state_json)?, last_seq: last_seq as u64, created_at })
+    Ok(ConversationRow { shopper_id, identified, state: serde_json::from_str(&state_json)?, last_seq: last_seq as u64, created_at, locale })
 }
 
 /// Loads a conversation and checks that it belongs to the session's shopper (403 otherwise).
@@ -117,8 +119,8 @@ async fn create(State(state): State<AppState>, session: ShopperSession) -> ApiRe
     let now = now_rfc3339();
     let initial = ConversationState::Assistant;
     sqlx::query(
-        "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, created_at, updated_at, locale)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&id)
     .bind(&session.shopper_id)
@@ -128,6 +130,7 @@ async fn create(State(state): State<AppState>, session: ShopperSession) -> ApiRe
     .bind(initial.status())
     .bind(&now)
     .bind(&now)
+    .bind(state.assistant.pack().locale_or_default(&session.locale).code.as_str())
     .execute(&state.db)
     .await?;
     Ok((StatusCode::CREATED, Json(Conversation { id, state: initial, last_seq: 0, created_at: now, messages: vec![] })))
@@ -214,8 +217,11 @@ async fn assistant_reply(state: &AppState, id: &str, question: &str, question_se
     if let Err(e) = answer(state, id, question, question_seq).await {
         tracing::error!(conversation = %id, error = %e, "assistant reply failed");
         state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
-        let sorry = "Sorry, I couldn't answer that just now. Please ask again, or talk to a person.";
-        let _ = handoff::system_message(state, id, sorry).await;
+        let sorry = match load_row(state, id).await {
+            Ok(row) => state.assistant.voice(&row.locale, state.config.support_hours).server("reply_failed", &[]),
+            Err(_) => state.assistant.voice("", state.config.support_hours).server("reply_failed", &[]),
+        };
+        let _ = handoff::system_message(state, id, &sorry).await;
     }
     drop(_turn);
     state.release_reply_lock(id, lock);
@@ -233,8 +239,13 @@ async fn answer(state: &AppState, id: &str, question: &str, question_seq: u64) -
         .map(|m| Turn { author: m.author, text: m.text, topic: m.meta.map(|meta| meta.topic) })
         .collect();
     let account = if row.identified { state.ledger.snapshot(&row.shopper_id).await.map_err(|e| ApiError::Internal(format!("ledger: {e}")))? } else { None };
-    let reply = state.assistant.reply(question, &Context { today: state.today(), history: &history, account: account.as_ref() });
+    let ctx = Context { today: state.today(), history: &history, account: account.as_ref(), locale: &row.locale, hours: state.config.support_hours };
+    let reply = state.assistant.reply(question, &ctx);
     let handoff_reason = reply.meta.handoff;
+    if reply.locale != row.locale {
+        // The shopper wrote in another of the pack's languages: the server's sentences follow.
+        sqlx::query("UPDATE conversations SET locale = ? WHERE id = ?").bind(&reply.locale).bind(id).execute(&state.db).await?;
+    }
     let options = AppendOptions { only_if: Some(&["assistant"]), ..AppendOptions::default() };
     let appended = events::append(state, id, options, |seq| Event::Message {
         message: Message {

@@ -61,6 +61,20 @@ fn changed() -> ApiError {
     ApiError::conflict("state_changed", "The conversation changed in the meantime. Reload it and try again.")
 }
 
+/// Why an agent's conversations go back to the queue: a `[server]` template of the pack
+/// (`agent_left`, `agent_disconnected`) and the agent's name.
+pub struct Why<'a> {
+    pub key: &'static str,
+    pub agent: &'a str,
+}
+
+/// The voice the server writes to a conversation's shopper with: the conversation's language,
+/// the configured support hours.
+pub async fn shopper_voice<'a>(state: &'a AppState, id: &str) -> ApiResult<tandem_assistant::Voice<'a>> {
+    let locale: Option<String> = sqlx::query_scalar("SELECT locale FROM conversations WHERE id = ?").bind(id).fetch_optional(&state.db).await?;
+    Ok(state.assistant.voice(locale.as_deref().unwrap_or_default(), state.config.support_hours))
+}
+
 /// Appends a system message (shown to the shopper and the agent).
 pub async fn system_message(state: &AppState, id: &str, text: &str) -> ApiResult<()> {
     events::append(state, id, AppendOptions::default(), |seq| Event::Message {
@@ -143,8 +157,8 @@ pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> Api
         .execute(&state.db)
         .await?;
     if matches!(target, ConversationState::AwaitingReply { .. }) {
-        let why = if open { "No one from our team is online right now." } else { "Our team is available 08:00–22:00 CET every day." };
-        system_message(state, id, &format!("{why} Leave your email address and a person will reply within 24 hours.")).await?;
+        let text = shopper_voice(state, id).await?.server(if open { "nobody_online" } else { "outside_hours" }, &[]);
+        system_message(state, id, &text).await?;
         broadcast_queue(state).await?;
         return Ok(target);
     }
@@ -154,7 +168,7 @@ pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> Api
 
 /// Puts a conversation an agent held back at the front of the queue and tells the shopper. Does
 /// nothing if it is no longer with an agent (resolved or handed back meanwhile).
-pub async fn return_to_queue(state: &AppState, id: &str, why: &str) -> ApiResult<()> {
+pub async fn return_to_queue(state: &AppState, id: &str, why: &Why<'_>) -> ApiResult<()> {
     let now = now_rfc3339();
     sqlx::query("UPDATE conversations SET priority = ?, queued_at = ? WHERE id = ? AND status = 'with_agent'")
         .bind(RETURNED_PRIORITY)
@@ -177,7 +191,8 @@ pub async fn return_to_queue(state: &AppState, id: &str, why: &str) -> ApiResult
         .bind(&now)
         .execute(&state.db)
         .await?;
-    system_message(state, id, &format!("{why} You're first in line for the next person.")).await?;
+    let text = shopper_voice(state, id).await?.server(why.key, &[("agent", why.agent.to_string())]);
+    system_message(state, id, &text).await?;
     Ok(())
 }
 
@@ -378,7 +393,7 @@ pub async fn held_by(state: &AppState, agent: &AgentSession, id: &str) -> ApiRes
 
 async fn handback(State(state): State<AppState>, agent: AgentSession, Path(id): Path<String>) -> ApiResult<Json<ConversationState>> {
     held_by(&state, &agent, &id).await?;
-    let text = format!("{} handed you back to the assistant. You can ask for a person again at any time.", agent.display_name);
+    let text = shopper_voice(&state, &id).await?.server("handed_back", &[("agent", agent.display_name.clone())]);
     system_message(&state, &id, &text).await?;
     if !set_state(&state, &id, &["with_agent"], &ConversationState::Assistant).await? {
         return Err(changed());

@@ -17,6 +17,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Provider packs: `pack check DIR` reports every problem with file and line; `pack build DIR`
+    /// also trains the pack's models and writes DIR/build/models.bin (start-up then loads them).
+    Pack {
+        #[command(subcommand)]
+        action: PackAction,
+    },
     /// Adds a human agent. The password is read from TANDEM_AGENT_PASSWORD or, if unset, from the
     /// first line of standard input (so it never appears in the process list).
     AddAgent {
@@ -31,14 +37,58 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum PackAction {
+    /// Checks a pack.
+    Check { dir: std::path::PathBuf },
+    /// Checks a pack and trains its models.
+    Build { dir: std::path::PathBuf },
+}
+
+/// Loads the configured pack and its models; every problem is printed with file and line.
+fn load_assistant(config: &Config) -> anyhow::Result<tandem_assistant::Assistant> {
+    let dir = config.pack_dir().map_err(anyhow::Error::msg)?;
+    let started = std::time::Instant::now();
+    let (pack, problems) = tandem_assistant::Pack::load(&dir);
+    for p in &problems {
+        tracing::warn!("{}: {p}", dir.display());
+    }
+    let pack = pack.ok_or_else(|| anyhow::anyhow!("the provider pack {} has errors (listed above); `tandem-server pack check {}` lists them again", dir.display(), dir.display()))?;
+    let read = started.elapsed();
+    let (models, origin, took) = tandem_assistant::model::Models::for_pack(&pack);
+    match &origin {
+        tandem_assistant::model::Origin::Loaded => {}
+        tandem_assistant::model::Origin::Trained { stale: Some(why), .. } => tracing::warn!("pack build file refused ({why}); trained the models instead"),
+        tandem_assistant::model::Origin::Trained { .. } => {}
+    }
+    tracing::info!(
+        pack = %dir.display(),
+        provider = %pack.provider,
+        locales = %pack.locale_codes().join(","),
+        read_ms = read.as_millis() as u64,
+        models = if origin == tandem_assistant::model::Origin::Loaded { "loaded" } else { "trained" },
+        models_ms = took.as_millis() as u64,
+        "provider pack ready"
+    );
+    Ok(tandem_assistant::Assistant::with_models(pack, models))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
         .init();
     let cli = Cli::parse();
-    let assistant = Arc::new(tandem_assistant::Assistant::new());
+    if let Some(Command::Pack { action }) = &cli.command {
+        let code = match action {
+            PackAction::Check { dir } => tandem_assistant::pack::cli::run("check", dir),
+            PackAction::Build { dir } => tandem_assistant::pack::cli::run("build", dir),
+        };
+        return if code == std::process::ExitCode::SUCCESS { Ok(()) } else { std::process::exit(1) };
+    }
+    let assistant = Arc::new(load_assistant(&cli.config)?);
     match cli.command {
+        Some(Command::Pack { .. }) => unreachable!("handled above"),
         None => tandem_server::serve(cli.config, assistant).await,
         Some(Command::AddAgent { email, name, capacity }) => {
             let password = match std::env::var("TANDEM_AGENT_PASSWORD") {

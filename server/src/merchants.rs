@@ -13,9 +13,6 @@ use tandem_protocol::{MerchantConfig, Theme};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 
-/// Human support hours of the provider, in words.
-pub const SUPPORT_HOURS: &str = "08:00–22:00 CET every day";
-
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
     Router::new().route("/merchants/{id}/config", get(config))
@@ -74,7 +71,7 @@ async fn config(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
         name: m.name,
         provider_name: m.provider_name,
         theme: m.theme,
-        support_hours: SUPPORT_HOURS.into(),
+        support_hours: state.assistant.voice("", state.config.support_hours).hours_text(),
     };
     Ok((
         [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"), (header::CACHE_CONTROL, "public, max-age=300")],

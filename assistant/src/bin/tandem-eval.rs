@@ -1,16 +1,20 @@
 //! `tandem-eval`: prints the assistant's quality figures.
 //!
 //! ```text
-//! cargo run -p tandem-assistant --release --bin tandem-eval -- [--datasets DIR] [--project-test FILE]
-//!     [--train FILE --test FILE] [--skip-benchmarks] [--mistakes] [--ask QUESTION]...
+//! cargo run -p tandem-assistant --release --bin tandem-eval -- [--pack DIR] [--locale CODE]
+//!     [--questions FILE] [--datasets DIR] [--train FILE --test FILE] [--skip-benchmarks] [--mistakes]
+//!     [--ask QUESTION]...
 //! ```
-//! 1. The project's own test questions through the whole engine (safety checks + classifier).
+//! 1. Per locale of the pack (default: the demo pack), its `eval.csv` test questions (or, with
+//!    `--questions FILE --locale CODE`, a provider's own labelled questions) through the whole
+//!    engine in a session of that locale: topic accuracy, share answered, wrong answers among
+//!    answered, always-a-person recall, replies in the shopper's language.
 //! 2. Banking77 and CLINC150 from `DIR` (default `../shared/datasets`), training on train only;
 //!    skipped with a note when the folder is missing.
 //! 3. With `--train`/`--test`: any labelled `text,label` CSV or JSONL, trained and tested with the
 //!    production classifier code.
-//! 4. With `--ask`: the engine's reply to a question (demo account, 2026-11-25) and the
-//!    classifier's top three topics; nothing else runs.
+//! 4. With `--ask`: the engine's reply to a question (demo account, 2026-11-25, a session in
+//!    `--locale`, default the pack's first) and the classifier's top three topics; nothing else runs.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,11 +26,14 @@ use tandem_assistant::eval::{
     accuracy, cross_val_scores, evaluate_assistant, expected_calibration_error, oos_figures, parse_clinc,
     parse_labelled, tune_oos_threshold,
 };
-use tandem_assistant::Assistant;
+use tandem_assistant::model::{Models, Origin};
+use tandem_assistant::{Assistant, Pack};
 
 struct Args {
     datasets: PathBuf,
-    project_test: PathBuf,
+    pack: PathBuf,
+    locale: Option<String>,
+    questions: Option<PathBuf>,
     train: Option<PathBuf>,
     test: Option<PathBuf>,
     skip_benchmarks: bool,
@@ -35,10 +42,11 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut a = Args {
         datasets: PathBuf::from("../shared/datasets"),
-        project_test: manifest.join("data/test.csv"),
+        pack: Pack::demo_dir(),
+        locale: None,
+        questions: None,
         train: None,
         test: None,
         skip_benchmarks: false,
@@ -50,18 +58,23 @@ fn parse_args() -> Result<Args, String> {
         let mut value = |name: &str| it.next().map(PathBuf::from).ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--datasets" => a.datasets = value("--datasets")?,
-            "--project-test" => a.project_test = value("--project-test")?,
+            "--pack" => a.pack = value("--pack")?,
+            "--questions" => a.questions = Some(value("--questions")?),
+            "--locale" => a.locale = Some(it.next().ok_or("--locale needs a code")?),
             "--train" => a.train = Some(value("--train")?),
             "--test" => a.test = Some(value("--test")?),
             "--skip-benchmarks" => a.skip_benchmarks = true,
             "--mistakes" => a.mistakes = true,
             "--ask" => a.ask.push(it.next().ok_or("--ask needs a question")?),
             "-h" | "--help" => {
-                println!("usage: tandem-eval [--datasets DIR] [--project-test FILE] [--train FILE --test FILE] [--skip-benchmarks] [--mistakes]");
+                println!("usage: tandem-eval [--pack DIR] [--locale CODE] [--questions FILE] [--datasets DIR] [--train FILE --test FILE] [--skip-benchmarks] [--mistakes] [--ask QUESTION]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if a.questions.is_some() && a.locale.is_none() {
+        return Err("--questions needs --locale (the language the questions are written in)".into());
     }
     if a.train.is_some() != a.test.is_some() {
         return Err("--train and --test go together".into());
@@ -89,36 +102,72 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args = parse_args()?;
+    let started = Instant::now();
+    let (pack, problems) = Pack::load(&args.pack);
+    for p in &problems {
+        eprintln!("{}: {p}", args.pack.display());
+    }
+    let pack = pack.ok_or_else(|| format!("{} has errors (run `tandem-pack check`)", args.pack.display()))?;
+    let read_ms = started.elapsed().as_secs_f64() * 1e3;
+    let (models, origin, took) = Models::for_pack(&pack);
+    let assistant = Assistant::with_models(pack, models);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
+    let session = args.locale.clone().unwrap_or_else(|| assistant.pack().locales[0].code.clone());
     if !args.ask.is_empty() {
-        let engine = Assistant::new();
-        let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
         let account = tandem_assistant::account::demo_account(today);
         for q in &args.ask {
-            let p = engine.classifier().predict(q);
+            let r = assistant.reply(q, &tandem_assistant::Context { today, history: &[], account: Some(&account), locale: &session, hours: tandem_assistant::SupportHours::Always });
+            let model = assistant.models().topics(&r.locale);
+            let p = model.predict(q);
             let mut ranked: Vec<(usize, f32)> = p.probs.iter().copied().enumerate().collect();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-            let top: Vec<String> = ranked.iter().take(3).map(|(i, p)| format!("{} {:.2}", engine.classifier().labels()[*i], p)).collect();
-            let r = engine.reply(q, &tandem_assistant::Context { today, history: &[], account: Some(&account) });
-            println!("{q}\n  classifier: {}\n  reply: topic {} ({:.2}), handoff {:?}, sources {:?}\n  {}", top.join(", "), r.meta.topic, r.meta.confidence, r.meta.handoff, r.meta.sources, r.text.replace('\n', "\n  "));
+            let top: Vec<String> = ranked.iter().take(3).map(|(i, p)| format!("{} {:.2}", model.labels()[*i], p)).collect();
+            println!("{q}\n  language: {}, classifier: {}\n  reply: topic {} ({:.2}), handoff {:?}, sources {:?}\n  {}", r.locale, top.join(", "), r.meta.topic, r.meta.confidence, r.meta.handoff, r.meta.sources, r.text.replace('\n', "\n  "));
         }
         return Ok(());
     }
 
-    println!("== Project test set ({}) ==", args.project_test.display());
-    let test = parse_labelled(&read(&args.project_test)?)?;
-    let started = Instant::now();
-    let assistant = Assistant::new();
-    println!("engine built in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
-    let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
-    let f = evaluate_assistant(&assistant, &test, today);
-    println!("questions:                      {}", f.total);
-    println!("topic accuracy:                 {}", pct(f.accuracy));
-    println!("answered (topic not unknown):   {}", pct(f.answered));
-    println!("wrong-answer rate (answered):   {}", pct(f.wrong_among_answered));
-    println!("always-a-person recall:         {} ({} questions)", pct(f.sensitive_recall), f.sensitive_total);
+    let how = match origin {
+        Origin::Loaded => "loaded from its build file".to_string(),
+        Origin::Trained { stale: Some(why), .. } => format!("trained (build file refused: {why})"),
+        Origin::Trained { .. } => "trained".to_string(),
+    };
+    println!("== Provider pack {} ({}) ==", assistant.pack().provider, args.pack.display());
+    println!("pack read and checked in {read_ms:.1} ms; models {how} in {:.1} ms", took.as_secs_f64() * 1e3);
+    let sets: Vec<(String, Vec<Example>, String)> = match &args.questions {
+        Some(file) => vec![(session.clone(), parse_labelled(&read(file)?)?, file.display().to_string())],
+        None => assistant
+            .pack()
+            .locales
+            .iter()
+            .filter(|l| args.locale.as_ref().is_none_or(|c| *c == l.code))
+            .map(|l| (l.code.clone(), l.eval.iter().map(|p| p.example.clone()).collect(), format!("{}/eval.csv", l.code)))
+            .collect(),
+    };
+    println!("{:<7} {:>9} {:>9} {:>9} {:>9} {:>15} {:>11}", "locale", "questions", "accuracy", "answered", "wrong", "always-a-person", "in language");
+    let mut all_mistakes = Vec::new();
+    for (locale, test, _) in &sets {
+        if test.is_empty() {
+            println!("{locale:<7} (no test questions)");
+            continue;
+        }
+        let f = evaluate_assistant(&assistant, test, today, locale);
+        println!(
+            "{locale:<7} {:>9} {:>9} {:>9} {:>9} {:>9} ({:>3}) {:>11}",
+            f.total,
+            pct(f.accuracy),
+            pct(f.answered),
+            pct(f.wrong_among_answered),
+            pct(f.sensitive_recall),
+            f.sensitive_total,
+            pct(f.in_language)
+        );
+        all_mistakes.extend(f.mistakes.into_iter().map(|m| (locale.clone(), m)));
+    }
+    println!("(accuracy: topic right, abstaining counts as right for `unknown`; wrong: among answered; always-a-person: recall of handoffs; in language: replies written in the test set's language)");
     if args.mistakes {
-        for (q, gold, got) in &f.mistakes {
-            println!("  gold {gold:<22} got {got:<22} {q}");
+        for (locale, (q, gold, got)) in &all_mistakes {
+            println!("  {locale} gold {gold:<22} got {got:<22} {q}");
         }
     }
 

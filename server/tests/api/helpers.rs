@@ -22,7 +22,7 @@ pub struct TestApp {
 
 fn assistant() -> Arc<Assistant> {
     static A: OnceLock<Arc<Assistant>> = OnceLock::new();
-    A.get_or_init(|| Arc::new(Assistant::new())).clone()
+    A.get_or_init(|| Arc::new(Assistant::demo())).clone()
 }
 
 fn repo() -> PathBuf {

@@ -1,0 +1,339 @@
+//! `rules.txt`: a locale's always-a-person rules and conversation cues, and the normalisation the
+//! message and every pattern go through before they are compared (see docs/provider-packs.md).
+
+use super::problem::Problems;
+use crate::classifier::normalize;
+
+/// A pattern: parts that must occur in order, each starting at a word start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    /// Each part with a leading space (a word start) and, for whole words, a trailing one.
+    parts: Vec<String>,
+    /// The last part must end the message.
+    at_end: bool,
+}
+
+impl Pattern {
+    /// Whether the prepared text (see [`Rules::prepare`]) contains the pattern.
+    pub fn matches(&self, text: &str) -> bool {
+        if self.at_end {
+            let Some((last, rest)) = self.parts.split_last() else { return false };
+            let body = text.trim_end();
+            let Some(head) = body.strip_suffix(last.trim_end()) else { return false };
+            return Pattern { parts: rest.to_vec(), at_end: false }.matches(&format!("{head} "));
+        }
+        let mut at = 0;
+        for part in &self.parts {
+            match text[at..].find(part.as_str()) {
+                Some(i) => at += i + part.len(),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Whether the prepared text starts with the pattern's first part (for openings).
+    pub fn starts(&self, text: &str) -> bool {
+        self.parts.first().is_some_and(|p| text.starts_with(p.as_str()))
+    }
+}
+
+/// An always-a-person rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub topic: String,
+    pub pattern: Pattern,
+    /// Patterns that stop the rule.
+    pub unless: Vec<Pattern>,
+    /// Line in `rules.txt`.
+    pub line: usize,
+}
+
+/// One locale's rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rules {
+    replacements: Vec<(String, String)>,
+    pub always: Vec<Rule>,
+    pub person: Vec<Pattern>,
+    pub contact: Vec<Pattern>,
+    pub identity: Vec<Pattern>,
+    pub identity_words: Vec<Pattern>,
+    pub anger: Vec<Pattern>,
+    pub crisis: Vec<Pattern>,
+}
+
+/// The sections besides `[always <topic>]`.
+const SECTIONS: [&str; 7] = ["normalize", "person", "contact", "identity", "identity-words", "anger", "crisis"];
+
+/// Folds what shoppers type inconsistently: accents and umlauts, Arabic alef/hamza forms, ta
+/// marbuta and alef maqsura, Arabic diacritics and tatweel, Arabic-Indic digits.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => out.push('a'),
+            'ç' | 'Ç' => out.push('c'),
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => out.push('e'),
+            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => out.push('i'),
+            'ñ' | 'Ñ' => out.push('n'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => out.push('o'),
+            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => out.push('u'),
+            'ý' | 'ÿ' | 'Ý' => out.push('y'),
+            'ß' => out.push_str("ss"),
+            'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
+            'ى' | 'ئ' => out.push('ي'),
+            'ؤ' => out.push('و'),
+            'ة' => out.push('ه'),
+            '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' => {}
+            '\u{0660}'..='\u{0669}' => out.push(char::from(b'0' + (c as u32 - 0x0660) as u8)),
+            '\u{06F0}'..='\u{06F9}' => out.push(char::from(b'0' + (c as u32 - 0x06F0) as u8)),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl Rules {
+    /// Normalises a message for the rules: folded, lower case, no punctuation, digits as `0`,
+    /// the `[normalize]` replacements applied, padded with a space on each side.
+    pub fn prepare(&self, text: &str) -> String {
+        let mut norm = String::new();
+        normalize(&fold(text), &mut norm);
+        let mut out = format!(" {norm} ");
+        for (from, to) in &self.replacements {
+            while out.contains(from.as_str()) {
+                out = out.replace(from.as_str(), to);
+            }
+        }
+        out
+    }
+
+    /// Parses `rules.txt`; problems are recorded with `file` and line.
+    pub fn parse(text: &str, file: &str, problems: &mut Problems, topics: &[&str]) -> Rules {
+        let mut rules = Rules::default();
+        let mut section: Option<String> = None;
+        // Replacements come first so that patterns can be prepared with them.
+        for (n, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = Some(name.trim().to_string());
+                continue;
+            }
+            if section.as_deref() != Some("normalize") || line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match line.split_once("=>") {
+                Some((from, to)) => {
+                    let (from, to) = (words(from), words(to));
+                    if from.trim().is_empty() {
+                        problems.error(file, n + 1, "a replacement needs text before =>");
+                    } else {
+                        rules.replacements.push((from, to));
+                    }
+                }
+                None => problems.error(file, n + 1, "a [normalize] line is `from => to`"),
+            }
+        }
+        section = None;
+        for (n, raw) in text.lines().enumerate() {
+            let line_no = n + 1;
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                let name = name.trim();
+                if let Some(topic) = name.strip_prefix("always ") {
+                    if !topics.contains(&topic.trim()) {
+                        problems.error(file, line_no, format!("[always {topic}]: '{topic}' is not an always-a-person topic (one of {})", topics.join(", ")));
+                    }
+                } else if !SECTIONS.contains(&name) {
+                    problems.error(file, line_no, format!("unknown section [{name}]; sections are [always <topic>] and [{}]", SECTIONS.join("], [")));
+                }
+                section = Some(name.to_string());
+                continue;
+            }
+            let Some(sec) = section.as_deref() else {
+                problems.error(file, line_no, "a pattern before any [section]");
+                continue;
+            };
+            if sec == "normalize" {
+                continue;
+            }
+            let (pat, unless) = match line.split_once('|') {
+                Some((p, u)) => (p, Some(u)),
+                None => (line, None),
+            };
+            let pattern = match rules.pattern(pat) {
+                Ok(p) => p,
+                Err(e) => {
+                    problems.error(file, line_no, e);
+                    continue;
+                }
+            };
+            let mut stops = Vec::new();
+            for u in unless.into_iter().flat_map(|u| u.split(',')) {
+                match rules.pattern(u) {
+                    Ok(p) => stops.push(p),
+                    Err(e) => problems.error(file, line_no, format!("after |: {e}")),
+                }
+            }
+            if !stops.is_empty() && !sec.starts_with("always ") {
+                problems.error(file, line_no, "exceptions after | are only for [always <topic>] rules");
+            }
+            match sec {
+                "person" => rules.person.push(pattern),
+                "contact" => rules.contact.push(pattern),
+                "identity" => rules.identity.push(pattern),
+                "identity-words" => rules.identity_words.push(pattern),
+                "anger" => rules.anger.push(pattern),
+                "crisis" => rules.crisis.push(pattern),
+                s => {
+                    let topic = s.trim_start_matches("always ").trim().to_string();
+                    rules.always.push(Rule { topic, pattern, unless: stops, line: line_no });
+                }
+            }
+        }
+        for topic in topics {
+            if !rules.always.iter().any(|r| r.topic == *topic) {
+                problems.error(file, 0, format!("no [always {topic}] rules: every always-a-person topic needs rules in every locale"));
+            }
+        }
+        for (name, list) in [("person", &rules.person), ("contact", &rules.contact), ("identity", &rules.identity), ("anger", &rules.anger)] {
+            if list.is_empty() {
+                problems.error(file, 0, format!("no [{name}] patterns"));
+            }
+        }
+        rules
+    }
+
+    /// Parses one pattern: `*` gaps, a final `.` for a whole word, a final `$` for the end.
+    fn pattern(&self, text: &str) -> Result<Pattern, String> {
+        let mut t = text.trim();
+        let at_end = t.ends_with('$');
+        if at_end {
+            t = t[..t.len() - 1].trim_end();
+        }
+        let mut parts = Vec::new();
+        for part in t.split('*') {
+            let part = part.trim();
+            let whole = part.ends_with('.');
+            let mut w = words(part.trim_end_matches('.'));
+            if w.is_empty() {
+                return Err(format!("'{}' has an empty part: write words between the * gaps", text.trim()));
+            }
+            // The replacements apply to patterns as to messages.
+            let mut padded = format!(" {w} ");
+            for (from, to) in &self.replacements {
+                while padded.contains(from.as_str()) {
+                    padded = padded.replace(from.as_str(), to);
+                }
+            }
+            w = padded.trim().to_string();
+            parts.push(if whole { format!(" {w} ") } else { format!(" {w}") });
+        }
+        Ok(Pattern { parts, at_end })
+    }
+
+    /// The always-a-person topics whose rules match the prepared text, without repeats, in rule order.
+    pub fn sensitive_hits(&self, prepared: &str) -> Vec<&str> {
+        let mut hits: Vec<&str> = Vec::new();
+        for rule in &self.always {
+            if hits.contains(&rule.topic.as_str()) {
+                continue;
+            }
+            if rule.pattern.matches(prepared) && !rule.unless.iter().any(|u| u.matches(prepared)) {
+                hits.push(&rule.topic);
+            }
+        }
+        hits
+    }
+
+    /// Whether the text asks for a person (and is not a question about what the assistant is).
+    pub fn asks_for_person(&self, prepared: &str) -> bool {
+        if self.identity.iter().any(|o| o.starts(prepared)) {
+            return false;
+        }
+        let words = prepared.split_whitespace().count();
+        self.person.iter().any(|w| w.matches(prepared)) && (words <= 4 || self.contact.iter().any(|v| v.matches(prepared)))
+    }
+
+    /// Whether the text asks if the assistant is a person or a machine.
+    pub fn asks_identity(&self, prepared: &str) -> bool {
+        self.identity.iter().any(|o| o.starts(prepared)) && self.identity_words.iter().any(|w| w.matches(prepared))
+    }
+
+    /// Anger or exasperation in the words, `!!`, or shouting (mostly capital letters).
+    pub fn frustrated(&self, raw: &str, prepared: &str) -> bool {
+        if self.anger.iter().any(|a| a.matches(prepared)) {
+            return true;
+        }
+        if raw.contains("!!") || raw.contains("?!?") {
+            return true;
+        }
+        let letters: Vec<char> = raw.chars().filter(|c| c.is_alphabetic()).collect();
+        let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+        letters.len() >= 8 && upper * 10 >= letters.len() * 8 && raw.split_whitespace().count() >= 2
+    }
+
+    /// Words of a crisis.
+    pub fn crisis(&self, prepared: &str) -> bool {
+        self.crisis.iter().any(|c| c.matches(prepared))
+    }
+}
+
+/// A pattern's or replacement's words, normalised like messages (no padding).
+fn words(text: &str) -> String {
+    let mut norm = String::new();
+    normalize(&fold(text), &mut norm);
+    norm.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(text: &str) -> (Rules, Problems) {
+        let mut p = Problems::default();
+        let r = Rules::parse(text, "xx/rules.txt", &mut p, &["hardship", "dispute"]);
+        (r, p)
+    }
+
+    const BASE: &str = "[normalize]\ncannot => cant\n[always hardship]\ncan't afford\nlost my job.\n[always dispute]\nbroken | website, app.\nstore * ignor\n[person]\nperson\n[contact]\ntalk\n[identity]\nare you\n[identity-words]\nbot\n[anger]\nuseless\n[crisis]\nend it all\n";
+
+    #[test]
+    fn patterns_match_at_word_starts_with_gaps_exceptions_and_folding() {
+        let (r, p) = rules(BASE);
+        assert!(p.0.is_empty(), "{:?}", p.0);
+        let hits = |t: &str| r.sensitive_hits(&r.prepare(t)).into_iter().map(String::from).collect::<Vec<_>>();
+        assert_eq!(hits("I cannot afford it"), ["hardship"]);
+        assert_eq!(hits("I CAN'T AFFORD it"), ["hardship"]);
+        assert!(hits("I lost my jobs list").is_empty(), "a final . ends the word");
+        assert_eq!(hits("the lamp is broken"), ["dispute"]);
+        assert!(hits("your website is broken").is_empty());
+        assert_eq!(hits("the store keeps ignoring me"), ["dispute"]);
+        assert!(hits("restore ignored").is_empty(), "parts start at word starts");
+        assert!(r.asks_for_person(&r.prepare("can I talk to a person")));
+        assert!(!r.asks_for_person(&r.prepare("are you a person?")));
+        assert!(r.asks_identity(&r.prepare("are you a bot")));
+        assert!(r.crisis(&r.prepare("I want to end it all")));
+    }
+
+    #[test]
+    fn folding_covers_accents_and_arabic_forms() {
+        assert_eq!(fold("Nächste Größe"), "Nachste Grosse");
+        assert_eq!(fold("أريد إلغاء"), "اريد الغاء");
+        assert_eq!(fold("مَدْرَسَة"), "مدرسه");
+        assert_eq!(fold("١٢٣"), "123");
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_their_line() {
+        let (_, p) = rules("[always hardship]\nok\n[always weather]\nrain\n[sometimes]\nx\n[person]\n* *\n");
+        let lines: Vec<(usize, &str)> = p.0.iter().map(|x| (x.line, x.message.as_str())).collect();
+        assert!(lines.iter().any(|(l, m)| *l == 3 && m.contains("not an always-a-person topic")), "{lines:?}");
+        assert!(lines.iter().any(|(l, m)| *l == 5 && m.contains("unknown section")), "{lines:?}");
+        assert!(lines.iter().any(|(l, m)| *l == 8 && m.contains("empty part")), "{lines:?}");
+        assert!(lines.iter().any(|(_, m)| m.contains("no [always dispute]")), "{lines:?}");
+    }
+}
