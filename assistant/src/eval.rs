@@ -220,8 +220,13 @@ pub struct ProjectFigures {
     pub accuracy: f64,
     /// Share of questions that got a topic other than `unknown`.
     pub answered: f64,
-    /// Among answered questions, the share whose topic was wrong.
+    /// Among answered questions (topic not `unknown`), the share that got a wrong answer: a reply
+    /// for another topic. A question that should go to a person (an always-a-person topic or a
+    /// request for a person) and was handed to a person under another of those topics is not a
+    /// wrong answer (the shopper reaches a person either way); it still counts against accuracy.
     pub wrong_among_answered: f64,
+    /// Questions handed to a person under another always-a-person topic than the gold one.
+    pub handoff_topic_mixups: usize,
     /// Of the questions whose gold topic always goes to a person, the share handed to a person.
     pub sensitive_recall: f64,
     /// Sensitive questions evaluated.
@@ -252,8 +257,13 @@ pub fn evaluate_assistant(assistant: &Assistant, test: &[Example], today: NaiveD
         }
         if got != "unknown" {
             answered += 1;
+            let to_person = |t: &str| SENSITIVE_TOPICS.contains(&t) || t == "human_request";
             if got != e.label {
-                wrong += 1;
+                if to_person(&e.label) && r.meta.handoff.is_some() {
+                    f.handoff_topic_mixups += 1;
+                } else {
+                    wrong += 1;
+                }
             }
         }
         if SENSITIVE_TOPICS.contains(&e.label.as_str()) {

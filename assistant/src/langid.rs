@@ -1,10 +1,11 @@
 //! Which of the pack's languages a message is written in, or none of them.
 //!
-//! The script decides first (a message in Arabic letters is Arabic when one locale writes Arabic;
-//! one in Cyrillic or Han is in no language of a pack that has none). Among locales that share a
-//! script, a classifier trained on the pack's own phrases (labelled by locale) decides when the
-//! message has enough words and it is sure; otherwise the session's locale stands. A message in
-//! a shared script whose words are almost all unknown to every locale is in another language.
+//! The script decides first (a message in Arabic letters is Arabic when one locale writes Arabic,
+//! whatever its words; one in Cyrillic or Han is in no language of a pack that has none). Among
+//! locales that share a script, a message whose words are almost all unknown to every one of them
+//! is in another language; otherwise a classifier trained on the pack's own phrases (labelled by
+//! locale) decides when the message has enough words and it is sure, else the session's locale
+//! stands.
 
 use std::collections::{HashMap, HashSet};
 
@@ -121,6 +122,12 @@ impl LanguageId {
         if candidates.is_empty() {
             return Detected::Unsupported;
         }
+        // The only locale written in this script: no other pack language can be meant.
+        if candidates.len() == 1 {
+            return Detected::Locale(candidates[0].to_string());
+        }
+        // Several locales share the script: a message whose words are almost all unknown to
+        // every one of them is in another language that uses it too.
         let ws = words(text);
         let long: Vec<&String> = ws.iter().filter(|w| w.chars().count() >= 3).collect();
         if long.len() >= COVERAGE_WORDS {
@@ -128,9 +135,6 @@ impl LanguageId {
             if (known as f32) < MIN_KNOWN * long.len() as f32 {
                 return Detected::Unsupported;
             }
-        }
-        if candidates.len() == 1 {
-            return Detected::Locale(candidates[0].to_string());
         }
         let session_fits = candidates.contains(&session);
         if ws.len() < MIN_WORDS && session_fits {

@@ -543,4 +543,110 @@ mod tests {
             assert!(r.meta.handoff.is_some() || has_person_button(&r), "{q}");
         }
     }
+
+    fn in_locale(q: &str, locale: &str, identified: bool, history: &[Turn]) -> Reply {
+        let account = account::demo_account(today());
+        let ctx = Context { today: today(), history, account: identified.then_some(&account), locale, hours: "08:00-22:00".parse().unwrap() };
+        engine().reply(q, &ctx)
+    }
+
+    fn card_labels(r: &Reply) -> Vec<String> {
+        r.blocks
+            .iter()
+            .flat_map(|b| match b {
+                Block::Card { fields, .. } => fields.iter().map(|f| f.label.clone()).collect(),
+                _ => vec![],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_swedish_shopper_gets_a_swedish_answer_with_swedish_amounts_and_labels() {
+        let r = in_locale("när är min nästa betalning?", "sv", true, &[]);
+        assert_eq!((r.locale.as_str(), r.meta.topic.as_str()), ("sv", "next_payment"), "{}", r.text);
+        assert!(r.text.contains("50,00\u{a0}€") && r.text.contains("FP-1001"), "{}", r.text);
+        let sv = engine().voice("sv", SupportHours::Always);
+        let labels = card_labels(&r);
+        assert!(labels.contains(&sv.label("store", &[])) && sv.label("store", &[]) != "Store", "{labels:?}");
+        let buttons: Vec<String> = r.blocks.iter().flat_map(|b| match b { Block::Actions { buttons } => buttons.iter().map(|b| b.label.clone()).collect(), _ => vec![] }).collect();
+        assert!(buttons.contains(&sv.button("talk_to_person", &[])), "{buttons:?}");
+        assert!(!r.text.contains("Your next payment"), "{}", r.text);
+    }
+
+    #[test]
+    fn a_german_shopper_who_fell_ill_and_cannot_pay_goes_to_a_person_in_german() {
+        let r = in_locale("Ich bin krank geworden und kann die Raten nicht mehr bezahlen", "de", true, &[]);
+        assert_eq!(r.meta.handoff, Some(HandoffReason::SensitiveTopic), "{:?}", r.meta);
+        assert_eq!(r.locale, "de");
+        let de = engine().voice("de", SupportHours::Always);
+        assert!(r.text.starts_with(&de.say(&format!("sensitive_{}", r.meta.topic), &[])), "{}", r.text);
+        // The next payment, written the German way.
+        assert!(r.text.contains("50,00\u{a0}€") && r.text.contains("28.11.2026"), "{}", r.text);
+    }
+
+    #[test]
+    fn an_arabic_shopper_asking_for_a_person_is_handed_off_in_arabic() {
+        for q in ["أريد التحدث مع موظف", "ممكن اكلم شخص حقيقي؟"] {
+            let r = in_locale(q, "ar", false, &[]);
+            assert_eq!(r.meta.handoff, Some(HandoffReason::Requested), "{q}: {:?}", r.meta);
+            assert_eq!(r.locale, "ar");
+            assert!(r.text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{}", r.text);
+        }
+    }
+
+    #[test]
+    fn the_reply_follows_the_language_the_shopper_writes() {
+        let r = in_locale("Wann ist meine nächste Zahlung fällig?", "en", true, &[]);
+        assert_eq!((r.locale.as_str(), r.meta.topic.as_str()), ("de", "next_payment"), "{}", r.text);
+        let r = in_locale("when is my next payment?", "sv", true, &[]);
+        assert_eq!(r.locale, "en", "{}", r.text);
+        let r = in_locale("متى موعد الدفعة القادمة؟", "en", false, &[]);
+        assert_eq!(r.locale, "ar", "{}", r.text);
+        // Too short to tell: the session's language stands.
+        for q in ["ok", "FP-1001", "hej"] {
+            assert_eq!(in_locale(q, "en", false, &[]).locale, "en", "{q}");
+        }
+        // A session locale the pack does not have falls back to the pack's first.
+        assert_eq!(in_locale("hi", "fr-FR", false, &[]).locale, "en");
+    }
+
+    #[test]
+    fn a_language_the_pack_does_not_have_gets_a_short_reply_in_the_session_s_language_and_a_person() {
+        for (q, session) in [("¿Cuándo tengo que pagar la próxima cuota?", "de"), ("Когда мой следующий платёж?", "sv"), ("我的下一次付款是什么时候", "en")] {
+            let r = in_locale(q, session, false, &[]);
+            let v = engine().voice(session, SupportHours::Always);
+            assert_eq!(r.locale, session, "{q}");
+            assert_eq!(r.text, v.say("unsupported_language", &[]), "{q}");
+            assert!(has_person_button(&r), "{q}");
+        }
+        // And it does not leave the shopper there: the third time, a person.
+        let history = vec![
+            turn(Author::Shopper, "¿Dónde está mi reembolso?", None),
+            turn(Author::Assistant, "...", Some("unknown")),
+            turn(Author::Shopper, "¿Hay alguien que hable español?", None),
+            turn(Author::Assistant, "...", Some("unknown")),
+        ];
+        let r = in_locale("Necesito ayuda con mi pedido", "en", false, &history);
+        assert_eq!(r.meta.handoff, Some(HandoffReason::Unsure));
+    }
+
+    #[test]
+    fn every_sentence_a_shopper_can_read_exists_in_every_locale() {
+        let pack = engine().pack();
+        for l in &pack.locales {
+            for (section, keys) in pack::schema::TEMPLATES {
+                for (key, _) in keys.iter() {
+                    assert!(l.templates.contains_key(&(section.to_string(), key.to_string())), "{}: [{section}] {key}", l.code);
+                }
+            }
+        }
+        // No reply in any locale shows an unfilled placeholder.
+        let qs = [("sv", "kan jag skjuta upp betalningen?"), ("de", "Wie hoch ist die Mahngebühr?"), ("ar", "أين المبلغ المسترد؟"), ("en", "show me my payment schedule")];
+        for (locale, q) in qs {
+            let r = in_locale(q, locale, true, &[]);
+            let all = format!("{} {:?}", r.text, r.blocks);
+            let unfilled = all.split('{').skip(1).any(|rest| rest.split_once('}').is_some_and(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+            assert!(!unfilled && !all.contains("[say."), "{locale}: {all}");
+        }
+    }
 }

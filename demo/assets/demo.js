@@ -1,8 +1,11 @@
 // The demo merchant's own script: the Tandem queue snippet (so commands work before the loader
 // arrives), and a pretend login that asks the provider (the demo endpoint) for an identity token.
+// ?lang=xx sets the page's language (the widget and the assistant follow it); ?anonymous=1 skips
+// the login.
 window.Tandem = window.Tandem || function () { (window.Tandem.q = window.Tandem.q || []).push(arguments); };
 (function () {
   var params = new URLSearchParams(location.search);
+  if (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(params.get('lang') || '')) document.documentElement.lang = params.get('lang');
   var status = function (t) { var el = document.getElementById('signed-in-as'); if (el) el.textContent = t; };
   if (params.get('anonymous') === '1') {
     document.addEventListener('DOMContentLoaded', function () { status('Browsing without signing in.'); });

@@ -51,7 +51,7 @@ fn load_assistant(config: &Config) -> anyhow::Result<tandem_assistant::Assistant
     let started = std::time::Instant::now();
     let (pack, problems) = tandem_assistant::Pack::load(&dir);
     for p in &problems {
-        tracing::warn!("{}: {p}", dir.display());
+        eprintln!("{}: {p}", dir.display());
     }
     let pack = pack.ok_or_else(|| anyhow::anyhow!("the provider pack {} has errors (listed above); `tandem-server pack check {}` lists them again", dir.display(), dir.display()))?;
     let read = started.elapsed();

@@ -135,36 +135,44 @@ fn run() -> Result<(), String> {
     println!("== Provider pack {} ({}) ==", assistant.pack().provider, args.pack.display());
     println!("pack read and checked in {read_ms:.1} ms; models {how} in {:.1} ms", took.as_secs_f64() * 1e3);
     let sets: Vec<(String, Vec<Example>, String)> = match &args.questions {
-        Some(file) => vec![(session.clone(), parse_labelled(&read(file)?)?, file.display().to_string())],
+        Some(file) => vec![(session.clone(), parse_labelled(&read(file)?)?, "given".to_string())],
         None => assistant
             .pack()
             .locales
             .iter()
             .filter(|l| args.locale.as_ref().is_none_or(|c| *c == l.code))
-            .map(|l| (l.code.clone(), l.eval.iter().map(|p| p.example.clone()).collect(), format!("{}/eval.csv", l.code)))
+            .flat_map(|l| {
+                [
+                    (l.code.clone(), l.eval.iter().map(|p| p.example.clone()).collect(), "held-out".to_string()),
+                    (l.code.clone(), l.dev.iter().map(|p| p.example.clone()).collect(), "dev".to_string()),
+                ]
+            })
             .collect(),
     };
-    println!("{:<7} {:>9} {:>9} {:>9} {:>9} {:>15} {:>11}", "locale", "questions", "accuracy", "answered", "wrong", "always-a-person", "in language");
+    println!("{:<7} {:<9} {:>9} {:>9} {:>9} {:>9} {:>15} {:>11} {:>8}", "locale", "set", "questions", "accuracy", "answered", "wrong", "always-a-person", "in language", "mix-ups");
     let mut all_mistakes = Vec::new();
-    for (locale, test, _) in &sets {
+    for (locale, test, set) in &sets {
         if test.is_empty() {
-            println!("{locale:<7} (no test questions)");
+            println!("{locale:<7} {set:<9} (no questions)");
             continue;
         }
         let f = evaluate_assistant(&assistant, test, today, locale);
         println!(
-            "{locale:<7} {:>9} {:>9} {:>9} {:>9} {:>9} ({:>3}) {:>11}",
+            "{locale:<7} {set:<9} {:>9} {:>9} {:>9} {:>9} {:>9} ({:>3}) {:>11} {:>8}",
             f.total,
             pct(f.accuracy),
             pct(f.answered),
             pct(f.wrong_among_answered),
             pct(f.sensitive_recall),
             f.sensitive_total,
-            pct(f.in_language)
+            pct(f.in_language),
+            f.handoff_topic_mixups
         );
-        all_mistakes.extend(f.mistakes.into_iter().map(|m| (locale.clone(), m)));
+        all_mistakes.extend(f.mistakes.into_iter().map(|m| (format!("{locale} {set}"), m)));
     }
-    println!("(accuracy: topic right, abstaining counts as right for `unknown`; wrong: among answered; always-a-person: recall of handoffs; in language: replies written in the test set's language)");
+    println!("(held-out: eval.csv, never looked at while writing the pack; dev: dev.csv, questions looked at while tuning it;");
+    println!(" accuracy: topic right, abstaining counts as right for `unknown`; wrong: answers for another topic, among answered;");
+    println!(" always-a-person: recall of handoffs; in language: replies in the test set's language; mix-ups: handed to a person under another always-a-person topic)");
     if args.mistakes {
         for (locale, (q, gold, got)) in &all_mistakes {
             println!("  {locale} gold {gold:<22} got {got:<22} {q}");

@@ -397,6 +397,8 @@ fn load_locale(dir: &Path, code: &str, globals: &[String], p: &mut Problems, fir
     // eval.csv (optional)
     let ef = format!("{code}/eval.csv");
     let eval = read(dir, &ef, p, false).map(|text| parse_eval(&text, &ef, p, &topics)).unwrap_or_default();
+    let df = format!("{code}/dev.csv");
+    let dev = read(dir, &df, p, false).map(|text| parse_eval(&text, &df, p, &topics)).unwrap_or_default();
 
     let errors_after = p.0.iter().filter(|x| x.severity == super::Severity::Error).count();
     if errors_after > errors_before {
@@ -415,7 +417,7 @@ fn load_locale(dir: &Path, code: &str, globals: &[String], p: &mut Problems, fir
         percent: t("percent"),
         arabic_digits: templates.get(&("format".to_string(), "digits".to_string())).is_some_and(|d| d.literal() == "arab"),
     };
-    Some(Locale { code: code.to_string(), formats, templates, articles, training, rules, eval })
+    Some(Locale { code: code.to_string(), formats, templates, articles, training, rules, eval, dev })
 }
 
 #[cfg(test)]

@@ -55,8 +55,11 @@ pub struct Locale {
     pub articles: BTreeMap<String, Article>,
     pub training: Vec<Phrase>,
     pub rules: Rules,
-    /// Labelled test questions (may be empty).
+    /// Held-out labelled test questions (`eval.csv`, may be empty).
     pub eval: Vec<Phrase>,
+    /// Labelled questions looked at while tuning the pack (`dev.csv`, optional): reported apart
+    /// from the held-out ones.
+    pub dev: Vec<Phrase>,
 }
 
 /// A loaded, checked provider pack.

@@ -99,9 +99,17 @@ impl Rules {
     pub fn prepare(&self, text: &str) -> String {
         let mut norm = String::new();
         normalize(&fold(text), &mut norm);
-        let mut out = format!(" {norm} ");
+        self.replace(format!(" {norm} "))
+    }
+
+    /// Applies the `[normalize]` replacements to padded text: each until it no longer occurs
+    /// (a replacement never contains what it replaces, checked at load), at most a few rounds.
+    fn replace(&self, mut out: String) -> String {
         for (from, to) in &self.replacements {
-            while out.contains(from.as_str()) {
+            for _ in 0..8 {
+                if !out.contains(from.as_str()) {
+                    break;
+                }
                 out = out.replace(from.as_str(), to);
             }
         }
@@ -124,14 +132,22 @@ impl Rules {
             }
             match line.split_once("=>") {
                 Some((from, to)) => {
+                    // Whole words by default; `~` replaces anywhere, also inside words.
+                    let (inside, from) = match from.trim().strip_prefix('~') {
+                        Some(f) => (true, f),
+                        None => (false, from),
+                    };
                     let (from, to) = (words(from), words(to));
+                    let (from, to) = if inside { (from, to) } else { (format!(" {from} "), format!(" {to} ")) };
                     if from.trim().is_empty() {
                         problems.error(file, n + 1, "a replacement needs text before =>");
+                    } else if to.contains(from.as_str()) {
+                        problems.error(file, n + 1, format!("'{}' would be replaced again inside its own replacement '{}'", from.trim(), to.trim()));
                     } else {
                         rules.replacements.push((from, to));
                     }
                 }
-                None => problems.error(file, n + 1, "a [normalize] line is `from => to`"),
+                None => problems.error(file, n + 1, "a [normalize] line is `from => to` (`~from => to` to replace inside words too)"),
             }
         }
         section = None;
@@ -223,13 +239,7 @@ impl Rules {
                 return Err(format!("'{}' has an empty part: write words between the * gaps", text.trim()));
             }
             // The replacements apply to patterns as to messages.
-            let mut padded = format!(" {w} ");
-            for (from, to) in &self.replacements {
-                while padded.contains(from.as_str()) {
-                    padded = padded.replace(from.as_str(), to);
-                }
-            }
-            w = padded.trim().to_string();
+            w = self.replace(format!(" {w} ")).trim().to_string();
             parts.push(if whole { format!(" {w} ") } else { format!(" {w}") });
         }
         Ok(Pattern { parts, at_end })
@@ -299,7 +309,7 @@ mod tests {
         (r, p)
     }
 
-    const BASE: &str = "[normalize]\ncannot => cant\n[always hardship]\ncan't afford\nlost my job.\n[always dispute]\nbroken | website, app.\nstore * ignor\n[person]\nperson\n[contact]\ntalk\n[identity]\nare you\n[identity-words]\nbot\n[anger]\nuseless\n[crisis]\nend it all\n";
+    const BASE: &str = "[normalize]\ncannot => cant\n~ae => a\nim => i am\n[always hardship]\ncan't afford\nlost my job.\n[always dispute]\nbroken | website, app.\nstore * ignor\n[person]\nperson\n[contact]\ntalk\n[identity]\nare you\n[identity-words]\nbot\n[anger]\nuseless\n[crisis]\nend it all\n";
 
     #[test]
     fn patterns_match_at_word_starts_with_gaps_exceptions_and_folding() {
@@ -308,6 +318,9 @@ mod tests {
         let hits = |t: &str| r.sensitive_hits(&r.prepare(t)).into_iter().map(String::from).collect::<Vec<_>>();
         assert_eq!(hits("I cannot afford it"), ["hardship"]);
         assert_eq!(hits("I CAN'T AFFORD it"), ["hardship"]);
+        assert_eq!(r.prepare("Im at the time"), " i am at the time ", "whole-word replacements leave other words alone");
+        assert_eq!(r.prepare("gekuendigt"), " gekuendigt ");
+        assert_eq!(r.prepare("Raeder"), " rader ", "~ replaces inside words");
         assert!(hits("I lost my jobs list").is_empty(), "a final . ends the word");
         assert_eq!(hits("the lamp is broken"), ["dispute"]);
         assert!(hits("your website is broken").is_empty());
@@ -329,11 +342,12 @@ mod tests {
 
     #[test]
     fn mistakes_are_reported_with_their_line() {
-        let (_, p) = rules("[always hardship]\nok\n[always weather]\nrain\n[sometimes]\nx\n[person]\n* *\n");
+        let (_, p) = rules("[always hardship]\nok\n[always weather]\nrain\n[sometimes]\nx\n[person]\n* *\n[normalize]\nhab => habe hab\n");
         let lines: Vec<(usize, &str)> = p.0.iter().map(|x| (x.line, x.message.as_str())).collect();
         assert!(lines.iter().any(|(l, m)| *l == 3 && m.contains("not an always-a-person topic")), "{lines:?}");
         assert!(lines.iter().any(|(l, m)| *l == 5 && m.contains("unknown section")), "{lines:?}");
         assert!(lines.iter().any(|(l, m)| *l == 8 && m.contains("empty part")), "{lines:?}");
         assert!(lines.iter().any(|(_, m)| m.contains("no [always dispute]")), "{lines:?}");
+        assert!(lines.iter().any(|(l, m)| *l == 10 && m.contains("replaced again")), "{lines:?}");
     }
 }

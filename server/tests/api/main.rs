@@ -5,5 +5,6 @@ mod agents;
 mod conversations;
 mod errors;
 mod helpers;
+mod languages;
 mod sessions;
 mod streams;
