@@ -33,6 +33,22 @@ impl ApiError {
         }
     }
 
+    /// What to tell the shopper, in their language: never the server's own (English) wording.
+    pub fn shopper_text(&self, s: &'static crate::i18n::Strings) -> &'static str {
+        match self {
+            ApiError::Network(_) => s.err_network,
+            ApiError::Server { status: 429 | 503, .. } => s.err_busy,
+            ApiError::Server { status, .. } if *status >= 500 => s.err_server,
+            ApiError::Server { code, .. } => match code.as_str() {
+                "text_too_long" => s.err_too_long,
+                "empty_text" => s.err_empty,
+                "conversation_closed" => s.err_closed,
+                _ => s.err_other,
+            },
+            ApiError::Decode(_) => s.err_other,
+        }
+    }
+
     /// The session token is no longer accepted.
     pub fn is_auth(&self) -> bool {
         matches!(self, ApiError::Server { status: 401, .. })
@@ -146,4 +162,26 @@ pub async fn rate(token: &str, id: &str, score: u8, comment: Option<&str>) -> Re
 pub async fn typing(token: &str, id: &str, active: bool) -> Result<(), ApiError> {
     let body = Obj::default().bool("active", active).json();
     call::<Ignored>("POST", &format!("/v1/conversations/{id}/typing"), Some(token), Some(body)).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n;
+
+    #[test]
+    fn errors_are_told_in_the_shopper_s_language_never_in_the_server_s_words() {
+        for locale in ["en", "sv", "de", "ar"] {
+            let s = i18n::strings(locale);
+            let server = |status: u16, code: &str| ApiError::Server { status, code: code.into(), message: "The message is 2001 characters long".into() };
+            assert_eq!(server(422, "text_too_long").shopper_text(s), s.err_too_long);
+            assert_eq!(server(409, "conversation_closed").shopper_text(s), s.err_closed);
+            assert_eq!(server(429, "rate_limited").shopper_text(s), s.err_busy);
+            assert_eq!(server(500, "internal").shopper_text(s), s.err_server);
+            assert_eq!(server(400, "something_new").shopper_text(s), s.err_other);
+            assert_eq!(ApiError::Network("TypeError: Failed to fetch".into()).shopper_text(s), s.err_network);
+            assert!(!server(400, "x").shopper_text(s).contains("2001"));
+        }
+        assert_ne!(i18n::strings("de").err_other, i18n::strings("en").err_other);
+    }
 }

@@ -59,6 +59,13 @@ struct Ctl {
     who: StoredValue<Option<(bool, String)>>,
 }
 
+impl Ctl {
+    /// The widget's interface strings in the shopper's language.
+    fn strings(&self) -> &'static i18n::Strings {
+        i18n::strings(&self.boot.get_value().locale)
+    }
+}
+
 fn merchant(ctl: Ctl) -> String {
     ctl.boot.with_value(|b| b.merchant.clone())
 }
@@ -156,7 +163,7 @@ async fn start(ctl: Ctl) {
         attempts += 1;
         let token = match ensure_session(ctl).await {
             Ok(t) => t,
-            Err(e) => return ctl.phase.set(Phase::Failed(e.to_string())),
+            Err(e) => return ctl.phase.set(Phase::Failed(e.shopper_text(ctl.strings()).to_string())),
         };
         let existing = match storage::conversation(&m) {
             Some(id) => api::conversation(&token, &id).await.map(Some),
@@ -179,7 +186,7 @@ async fn start(ctl: Ctl) {
                 break c;
             }
             Err(e) if e.is_auth() && attempts < 2 => storage::set_session(&m, None),
-            Err(e) => return ctl.phase.set(Phase::Failed(e.to_string())),
+            Err(e) => return ctl.phase.set(Phase::Failed(e.shopper_text(ctl.strings()).to_string())),
         }
     };
     storage::set_conversation(&m, Some(&conversation.id));
@@ -223,7 +230,7 @@ async fn new_conversation(ctl: Ctl) {
             restart_stream(ctl);
             flush_outbox(ctl);
         }
-        Err(e) => ctl.phase.set(Phase::Failed(e.to_string())),
+        Err(e) => ctl.phase.set(Phase::Failed(e.shopper_text(ctl.strings()).to_string())),
     }
 }
 
@@ -378,7 +385,7 @@ fn deliver(ctl: Ctl, client_id: String) {
     spawn_local(async move {
         match api::send_message(&token, &conv, &client_id, &entry.text).await {
             Ok(ack) => ctl.chat.upsert(&ack.message),
-            Err(e) => entry.delivery.set(Delivery::Failed { retry: e.is_transient(), reason: e.to_string() }),
+            Err(e) => entry.delivery.set(Delivery::Failed { retry: e.is_transient(), reason: e.shopper_text(ctl.strings()).to_string() }),
         }
         save_outbox(ctl);
     });

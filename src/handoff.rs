@@ -53,7 +53,7 @@ pub fn ContactForm(env: FormEnv, contact: Option<String>) -> impl IntoView {
             // The new state arrives through the stream, in order with everything else.
             match api::leave_contact(&token, &id, &value).await {
                 Ok(_) => error.set(None),
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(e.shopper_text(strings).to_string())),
             }
             busy.set(false);
         });
@@ -97,7 +97,7 @@ pub fn RatingForm(env: FormEnv, rating: Option<u8>) -> impl IntoView {
         spawn_local(async move {
             let comment = (!text.trim().is_empty()).then_some(text.as_str());
             if let Err(e) = api::rate(&token, &id, s, comment).await {
-                error.set(Some(e.to_string()));
+                error.set(Some(e.shopper_text(strings).to_string()));
             }
         });
     };

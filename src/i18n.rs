@@ -25,7 +25,7 @@ catalogue! {
     queued, position, wait_minutes, with_agent, awaiting_reply, resolved, reconnecting, starting,
     start_failed, try_again, chars_left, opens_new_tab, email_label, email_submit, email_thanks,
     email_invalid, rate_prompt, rate_star, rate_comment_label, rate_submit, rate_thanks, new_conversation,
-    offline,
+    offline, err_network, err_busy, err_server, err_too_long, err_empty, err_closed, err_other,
 }
 
 /// English, the fallback for every other language.
@@ -71,6 +71,13 @@ pub const EN: Strings = Strings {
     rate_thanks: "Thank you for your feedback.",
     new_conversation: "Start a new conversation",
     offline: "You're offline. Your messages will be sent when you're back online.",
+    err_network: "We couldn't reach the server. Check your connection; we'll keep trying.",
+    err_busy: "We're very busy right now. Please try again in a moment.",
+    err_server: "Something went wrong on our side. Please try again.",
+    err_too_long: "That message is too long. Please split it into shorter messages.",
+    err_empty: "The message is empty.",
+    err_closed: "This conversation has ended. Start a new conversation to continue.",
+    err_other: "That didn't work. Please try again, or talk to a person.",
 };
 
 /// Swedish.
@@ -116,6 +123,13 @@ pub const SV: Strings = Strings {
     rate_thanks: "Tack för din återkoppling.",
     new_conversation: "Starta en ny konversation",
     offline: "Du är offline. Dina meddelanden skickas när du är online igen.",
+    err_network: "Vi når inte servern. Kontrollera din anslutning, vi fortsätter att försöka.",
+    err_busy: "Vi har mycket att göra just nu. Försök igen om en liten stund.",
+    err_server: "Något gick fel hos oss. Försök igen.",
+    err_too_long: "Meddelandet är för långt. Dela upp det i kortare meddelanden.",
+    err_empty: "Meddelandet är tomt.",
+    err_closed: "Den här konversationen är avslutad. Starta en ny konversation för att fortsätta.",
+    err_other: "Det fungerade inte. Försök igen eller prata med en person.",
 };
 
 /// German.
@@ -161,6 +175,13 @@ pub const DE: Strings = Strings {
     rate_thanks: "Vielen Dank für Ihr Feedback.",
     new_conversation: "Neue Unterhaltung beginnen",
     offline: "Sie sind offline. Ihre Nachrichten werden gesendet, sobald Sie wieder online sind.",
+    err_network: "Wir erreichen den Server nicht. Prüfe deine Verbindung, wir versuchen es weiter.",
+    err_busy: "Gerade ist sehr viel los. Bitte versuche es gleich noch einmal.",
+    err_server: "Bei uns ist etwas schiefgegangen. Bitte versuche es noch einmal.",
+    err_too_long: "Die Nachricht ist zu lang. Bitte teile sie in kürzere Nachrichten auf.",
+    err_empty: "Die Nachricht ist leer.",
+    err_closed: "Dieses Gespräch ist beendet. Starte ein neues Gespräch, um weiterzuschreiben.",
+    err_other: "Das hat nicht geklappt. Bitte versuche es noch einmal oder sprich mit einem Menschen.",
 };
 
 /// Arabic (right to left; the widget sets `dir="rtl"`).
@@ -206,6 +227,13 @@ pub const AR: Strings = Strings {
     rate_thanks: "شكرًا على ملاحظاتك.",
     new_conversation: "بدء محادثة جديدة",
     offline: "أنت غير متصل بالإنترنت. سيتم إرسال رسائلك عند عودة الاتصال.",
+    err_network: "تعذّر الوصول إلى الخادم. يُرجى التحقق من اتصالك، وسنواصل المحاولة.",
+    err_busy: "الضغط كبير الآن. يُرجى المحاولة مرة أخرى بعد قليل.",
+    err_server: "حدث خطأ من جهتنا. يُرجى المحاولة مرة أخرى.",
+    err_too_long: "الرسالة طويلة جدًا. يُرجى تقسيمها إلى رسائل أقصر.",
+    err_empty: "الرسالة فارغة.",
+    err_closed: "انتهت هذه المحادثة. ابدأ محادثة جديدة للمتابعة.",
+    err_other: "لم ينجح ذلك. يُرجى المحاولة مرة أخرى أو التحدث إلى شخص.",
 };
 
 /// Every catalogue with its language subtag, English first.
