@@ -30,7 +30,7 @@ impl Boot {
         Boot {
             merchant: get("merchant").unwrap_or_else(|| "unknown".into()),
             host_origin: get("host").filter(|h| is_origin(h)),
-            locale: get("locale").unwrap_or(browser_locale),
+            locale: crate::format::canonical_locale(&get("locale").unwrap_or(browser_locale)),
             identity_pending: get("auth").as_deref() == Some("pending"),
             app: get("mode").as_deref() == Some("app"),
             app_token: take_fragment_token(),

@@ -2,7 +2,7 @@
 
 use js_sys::{Array, Intl, Object, Reflect};
 use tandem_protocol::Money;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 fn options(pairs: &[(&str, &str)]) -> Object {
     let o = Object::new();
@@ -10,6 +10,33 @@ fn options(pairs: &[(&str, &str)]) -> Object {
         let _ = Reflect::set(&o, &(*k).into(), &(*v).into());
     }
     o
+}
+
+/// `Intl.getCanonicalLocales(tag)[0]`, or `None` when the browser refuses the tag (it throws).
+fn canonical(tag: &str) -> Option<String> {
+    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    let f: js_sys::Function = Reflect::get(&intl, &"getCanonicalLocales".into()).ok()?.dyn_into().ok()?;
+    let list: Array = f.call1(&JsValue::NULL, &JsValue::from_str(tag)).ok()?.dyn_into().ok()?;
+    list.get(0).as_string()
+}
+
+/// A locale the browser's `Intl` accepts, from whatever the host page said (`en_US`, `xx-invalid`,
+/// `<script>`): canonicalised, else its base language, else English. Every formatting call gets
+/// one of these, so a bad `lang` never throws inside the widget.
+pub fn canonical_locale(raw: &str) -> String {
+    let tag = raw.trim().replace('_', "-");
+    if tag.len() <= 35 {
+        if let Some(c) = canonical(&tag) {
+            return c;
+        }
+        let base = tag.split('-').next().unwrap_or("");
+        if (2..=3).contains(&base.len()) && base.chars().all(|c| c.is_ascii_alphabetic()) {
+            if let Some(c) = canonical(base) {
+                return c;
+            }
+        }
+    }
+    "en".into()
 }
 
 fn locales(locale: &str) -> Array {

@@ -70,3 +70,18 @@ async fn money_and_dates_in_cards_use_the_browser_locale_formatting() {
     assert!(text.contains("€50.00"), "{text}");
     assert!(text.contains("November 28, 2026") || text.contains("28 November 2026"), "{text}");
 }
+
+#[wasm_bindgen_test]
+fn host_page_locales_are_canonicalised_and_bad_ones_fall_back() {
+    use tandem_widget::format::{canonical_locale, money};
+    assert_eq!(canonical_locale("en_US"), "en-US");
+    assert_eq!(canonical_locale("SV-se"), "sv-SE");
+    assert_eq!(canonical_locale("de-DE-x-!!"), "de");
+    assert_eq!(canonical_locale("<script>"), "en");
+    assert_eq!(canonical_locale(""), "en");
+    for raw in ["en_US", "xx-invalid", "12345", "ar_EG"] {
+        let l = canonical_locale(raw);
+        let m = money(&tandem_protocol::Money::eur(5000), &l);
+        assert!(m.contains("50") || m.contains("٥٠"), "{raw} -> {l} -> {m}");
+    }
+}

@@ -124,6 +124,20 @@ impl Assistant {
         self.models.language.detect(text, session)
     }
 
+    /// A pack locale whose always-a-person rules or request for a person match `question`, the
+    /// session's first.
+    fn rescue_language(&self, question: &str, session: &str) -> Option<String> {
+        let mut locales: Vec<&pack::Locale> = self.pack.locales.iter().collect();
+        locales.sort_by_key(|l| l.code != session);
+        locales
+            .into_iter()
+            .find(|l| {
+                let p = l.rules.prepare(question);
+                !l.rules.sensitive_hits(&p).is_empty() || l.rules.asks_for_person(&p)
+            })
+            .map(|l| l.code.clone())
+    }
+
     /// Answers one shopper message, in the language it is written in (when the pack has it) or
     /// the session's.
     ///
@@ -132,7 +146,13 @@ impl Assistant {
     /// classifier's topic when its confidence reaches the threshold, else `unknown`.
     pub fn reply(&self, question: &str, ctx: &Context<'_>) -> Reply {
         let session = Voice::new(&self.pack, ctx.locale, ctx.hours);
-        let v = match self.models.language.detect(question, session.code()) {
+        let detected = match self.models.language.detect(question, session.code()) {
+            // Words that always go to a person in one of the pack's languages outweigh an unknown
+            // vocabulary: that is the shopper's language (the session's first).
+            Detected::Unsupported => self.rescue_language(question, session.code()).map_or(Detected::Unsupported, Detected::Locale),
+            d => d,
+        };
+        let v = match detected {
             Detected::Locale(code) => Voice::new(&self.pack, &code, ctx.hours),
             Detected::Unsupported => {
                 // Not a language the pack speaks: say so in the session's language, offer a person.
@@ -619,6 +639,10 @@ mod tests {
             assert_eq!(r.text, v.say("unsupported_language", &[]), "{q}");
             assert!(has_person_button(&r), "{q}");
         }
+        // Words that always go to a person in a pack language are understood even when most of
+        // the message's words are unknown.
+        let r = in_locale("askan är nedsatt i minneslunden nu", "sv", false, &[]);
+        assert_eq!((r.locale.as_str(), r.meta.handoff), ("sv", Some(HandoffReason::SensitiveTopic)), "{}", r.text);
         // And it does not leave the shopper there: the third time, a person.
         let history = vec![
             turn(Author::Shopper, "¿Dónde está mi reembolso?", None),

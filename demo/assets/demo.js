@@ -5,7 +5,8 @@
 window.Tandem = window.Tandem || function () { (window.Tandem.q = window.Tandem.q || []).push(arguments); };
 (function () {
   var params = new URLSearchParams(location.search);
-  if (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(params.get('lang') || '')) document.documentElement.lang = params.get('lang');
+  // Any short tag, also malformed ones (en_US, xx-invalid): the widget must cope with what real pages say.
+  if (/^[A-Za-z0-9_-]{1,35}$/.test(params.get('lang') || '')) document.documentElement.lang = params.get('lang');
   var status = function (t) { var el = document.getElementById('signed-in-as'); if (el) el.textContent = t; };
   if (params.get('anonymous') === '1') {
     document.addEventListener('DOMContentLoaded', function () { status('Browsing without signing in.'); });

@@ -102,3 +102,19 @@ test('an Arabic shopper asking for a person is handed off with an Arabic message
   expect(lines).toEqual([]);
   await s.context.close();
 });
+
+for (const lang of ['en_US', 'xx-invalid']) {
+  test(`a page with lang="${lang}" still shows account cards with formatted money`, async ({ browser }) => {
+    const s = await shopperIn(browser, lang);
+    const errors = [];
+    s.page.on('pageerror', (e) => errors.push(e.message));
+    await s.widget.ask('When is my next payment?');
+    const card = s.widget.assistantMessages().last().locator('.tandem-card').first();
+    await expect(card).toContainText('€50.00');
+    await expect(s.widget.status).not.toHaveAttribute('data-state', 'failed');
+    await s.widget.ask('thanks!');
+    await expect(s.widget.assistantMessages()).toHaveCount(2);
+    expect(errors).toEqual([]);
+    await s.context.close();
+  });
+}
