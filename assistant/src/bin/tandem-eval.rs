@@ -13,7 +13,9 @@
 //!    skipped with a note when the folder is missing.
 //! 3. With `--train`/`--test`: any labelled `text,label` CSV or JSONL, trained and tested with the
 //!    production classifier code.
-//! 4. With `--ask`: the engine's reply to a question (demo account, 2026-11-25, a session in
+//! 4. With `--everyday FILE --locale CODE`: everyday questions (one a line) that should stay with
+//!    the assistant; prints the share handed to a person anyway (false alarms) and lists them.
+//! 5. With `--ask`: the engine's reply to a question (demo account, 2026-11-25, a session in
 //!    `--locale`, default the pack's first) and the classifier's top three topics; nothing else runs.
 
 use std::path::{Path, PathBuf};
@@ -34,6 +36,7 @@ struct Args {
     pack: PathBuf,
     locale: Option<String>,
     questions: Option<PathBuf>,
+    everyday: Option<PathBuf>,
     train: Option<PathBuf>,
     test: Option<PathBuf>,
     skip_benchmarks: bool,
@@ -47,6 +50,7 @@ fn parse_args() -> Result<Args, String> {
         pack: Pack::demo_dir(),
         locale: None,
         questions: None,
+        everyday: None,
         train: None,
         test: None,
         skip_benchmarks: false,
@@ -60,6 +64,7 @@ fn parse_args() -> Result<Args, String> {
             "--datasets" => a.datasets = value("--datasets")?,
             "--pack" => a.pack = value("--pack")?,
             "--questions" => a.questions = Some(value("--questions")?),
+            "--everyday" => a.everyday = Some(value("--everyday")?),
             "--locale" => a.locale = Some(it.next().ok_or("--locale needs a code")?),
             "--train" => a.train = Some(value("--train")?),
             "--test" => a.test = Some(value("--test")?),
@@ -123,6 +128,25 @@ fn run() -> Result<(), String> {
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
             let top: Vec<String> = ranked.iter().take(3).map(|(i, p)| format!("{} {:.2}", model.labels()[*i], p)).collect();
             println!("{q}\n  language: {}, classifier: {}\n  reply: topic {} ({:.2}), handoff {:?}, sources {:?}\n  {}", r.locale, top.join(", "), r.meta.topic, r.meta.confidence, r.meta.handoff, r.meta.sources, r.text.replace('\n', "\n  "));
+        }
+        return Ok(());
+    }
+
+    if let Some(file) = &args.everyday {
+        let text = read(file)?;
+        let qs: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        let mut alarms = Vec::new();
+        for q in &qs {
+            let r = assistant.reply(q, &tandem_assistant::Context { today, history: &[], account: None, locale: &session, hours: tandem_assistant::SupportHours::Always });
+            if let Some(h) = r.meta.handoff {
+                alarms.push(format!("{:?} {} ({:.2}): {q}", h, r.meta.topic, r.meta.confidence));
+            }
+        }
+        println!("{session}: {} everyday questions, {} handed to a person ({:.1}%)", qs.len(), alarms.len(), 100.0 * alarms.len() as f64 / qs.len().max(1) as f64);
+        if args.mistakes {
+            for a in &alarms {
+                println!("  {a}");
+            }
         }
         return Ok(());
     }
