@@ -173,7 +173,7 @@ pub struct StreamQuery {
 /// Reads the replay point from `Last-Event-ID` (or `?after=`); a malformed value is a 400.
 fn replay_point(headers: &HeaderMap, query: &StreamQuery) -> ApiResult<u64> {
     match headers.get("last-event-id") {
-        Some(v) => v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()).ok_or_else(|| {
+        Some(v) => v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()).filter(|n| *n <= i64::MAX as u64).ok_or_else(|| {
             ApiError::Invalid {
                 status: axum::http::StatusCode::BAD_REQUEST,
                 code: "invalid_last_event_id",
@@ -202,8 +202,12 @@ pub async fn stream_events(
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let Query(query) = query?;
-    authorize(&state, &session, &id).await?;
+    let row = authorize(&state, &session, &id).await?;
     let after = replay_point(&headers, &query)?;
+    // A replay point beyond the log (a client that kept an id from another conversation, or a
+    // database restored from a backup) replays everything there is instead of waiting silently
+    // for sequence numbers that are already taken by events it never saw.
+    let after = if after > row.last_seq { 0 } else { after };
     Ok(sse_for(state, id, after).await)
 }
 

@@ -64,3 +64,22 @@ async fn malformed_last_event_id_is_a_400() {
     let res = app.stream(&token, &conv, Some("banana")).await;
     assert_error(res, StatusCode::BAD_REQUEST, "invalid_last_event_id").await;
 }
+
+#[tokio::test]
+async fn a_last_event_id_beyond_the_log_replays_what_exists_and_then_follows_live() {
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    app.send(&token, &conv, "c-1", "How do late fees work?").await;
+    app.wait_for_messages(&token, &conv, 2).await;
+    let mut sse = SseReader::new(app.stream(&token, &conv, Some("900")).await);
+    assert_eq!(sse.next().await.id.as_deref(), Some("1"));
+    assert_eq!(sse.next().await.id.as_deref(), Some("2"));
+    // Not silent: later events arrive live.
+    app.send(&token, &conv, "c-2", "thanks").await;
+    let e = sse.next_of("message").await;
+    assert_eq!(e.id.as_deref(), Some("3"), "{e:?}");
+    // A value no sequence number can reach is refused.
+    let res = app.stream(&token, &conv, Some("18446744073709551615")).await;
+    assert_error(res, StatusCode::BAD_REQUEST, "invalid_last_event_id").await;
+}
