@@ -314,8 +314,16 @@ pub fn spawn_sweeper(state: AppState) {
     tokio::spawn(async move {
         let timeout = Duration::from_secs(state.config.agent_timeout_secs);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
+            ticks += 1;
+            // Support hours can end while shoppers wait: once a minute the queue is checked.
+            if ticks % 60 == 0 && !state.config.support_hours.is_open(chrono::Utc::now()) {
+                if let Err(e) = handoff::refresh_queue(&state).await {
+                    tracing::warn!(error = %e, "queue check at the end of support hours failed");
+                }
+            }
             let online: Vec<(String, String)> =
                 match sqlx::query_as("SELECT id, display_name FROM agents WHERE online = 1").fetch_all(&state.db).await {
                     Ok(v) => v,

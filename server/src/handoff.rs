@@ -176,11 +176,16 @@ pub async fn return_to_queue(state: &AppState, id: &str, why: &Why<'_>) -> ApiRe
         .bind(id)
         .execute(&state.db)
         .await?;
-    if !set_state(state, id, &["with_agent"], &ConversationState::Queued { position: 1, estimated_wait_secs: None }).await? {
+    // With nobody else online the shopper is not put in a queue that cannot move: they are told at
+    // once and can leave an email.
+    let (others, _, _) = capacity(state).await?;
+    let alone = others == 0;
+    let target = if alone { ConversationState::AwaitingReply { contact: None } } else { ConversationState::Queued { position: 1, estimated_wait_secs: None } };
+    if !set_state(state, id, &["with_agent"], &target).await? {
         return Ok(());
     }
     // The agent's console saw the change above; from here on nobody holds the conversation.
-    sqlx::query("UPDATE conversations SET agent_id = NULL WHERE id = ? AND status = 'queued'").bind(id).execute(&state.db).await?;
+    sqlx::query("UPDATE conversations SET agent_id = NULL WHERE id = ? AND status IN ('queued', 'awaiting_reply')").bind(id).execute(&state.db).await?;
     let reason: String = sqlx::query_scalar("SELECT COALESCE(handoff_reason, 'requested') FROM conversations WHERE id = ?")
         .bind(id)
         .fetch_one(&state.db)
@@ -191,20 +196,34 @@ pub async fn return_to_queue(state: &AppState, id: &str, why: &Why<'_>) -> ApiRe
         .bind(&now)
         .execute(&state.db)
         .await?;
-    let text = shopper_voice(state, id).await?.server(why.key, &[("agent", why.agent.to_string())]);
+    let key = if alone { format!("{}_alone", why.key) } else { why.key.to_string() };
+    let text = shopper_voice(state, id).await?.server(&key, &[("agent", why.agent.to_string())]);
     system_message(state, id, &text).await?;
     Ok(())
 }
 
 /// Recomputes every queued conversation's position and wait estimate, tells each shopper whose
-/// figures changed, and sends the agents the new queue.
+/// figures changed, and sends the agents the new queue. When nobody is online or support hours
+/// are over, every queued shopper is moved to `awaiting_reply` and told so at once.
 pub async fn refresh_queue(state: &AppState) -> ApiResult<()> {
     let queued: Vec<(String, String)> = sqlx::query_as(
         "SELECT id, state FROM conversations WHERE status = 'queued' ORDER BY priority DESC, queued_at ASC, rowid ASC",
     )
     .fetch_all(&state.db)
     .await?;
-    let (_, slots, free) = capacity(state).await?;
+    let (agents, slots, free) = capacity(state).await?;
+    let open = state.config.support_hours.is_open(Utc::now());
+    if !queued.is_empty() && (agents == 0 || !open) {
+        // Nobody can pick these up: the shoppers are told now, in their language, and can leave
+        // an email instead of waiting in a queue that does not move.
+        for (id, _) in &queued {
+            if set_state(state, id, &["queued"], &ConversationState::AwaitingReply { contact: None }).await? {
+                let text = shopper_voice(state, id).await?.server(if open { "nobody_online" } else { "outside_hours" }, &[]);
+                system_message(state, id, &text).await?;
+            }
+        }
+        return broadcast_queue(state).await;
+    }
     let aht = average_handling_secs(state).await?;
     for (i, (id, current)) in queued.iter().enumerate() {
         let position = i as u32 + 1;

@@ -211,6 +211,8 @@ pub const TEMPLATES: &[(&str, &[(&str, &[&str])])] = &[
         ("outside_hours", &[]),
         ("agent_left", &["agent"]),
         ("agent_disconnected", &["agent"]),
+        ("agent_left_alone", &["agent"]),
+        ("agent_disconnected_alone", &["agent"]),
         ("handed_back", &["agent"]),
         ("reply_failed", &[]),
     ]),];

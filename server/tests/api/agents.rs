@@ -353,3 +353,34 @@ async fn a_double_request_for_a_person_makes_one_handoff() {
     let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("tandem_handoffs_total{reason=\"requested\"} 1"), "{metrics}");
 }
+
+#[tokio::test]
+async fn when_the_last_agent_goes_offline_queued_shoppers_are_told_at_once_and_can_leave_an_email() {
+    let app = spawn_app().await;
+    let sam = app.agent_online(0).await;
+    let en = app.state.assistant.voice("en", tandem_assistant::SupportHours::Always);
+    // One shopper waiting in the queue, one held by Sam.
+    let waiting = app.anonymous_session().await;
+    let waiting_conv = app.conversation(&waiting).await;
+    let held = app.anonymous_session().await;
+    let held_conv = app.conversation(&held).await;
+    app.handoff(&held, &held_conv).await;
+    assert_eq!(app.agent_req(&sam, Method::POST, &format!("/v1/agent/conversations/{held_conv}/claim")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.handoff(&waiting, &waiting_conv).await["status"], "queued");
+
+    let res = app.agent_req(&sam, Method::PUT, "/v1/agent/presence").json(&json!({"online": false})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let c = app.get_conversation(&waiting, &waiting_conv).await;
+    assert_eq!(c["state"], json!({"status": "awaiting_reply", "contact": null}), "{c}");
+    assert_eq!(c["messages"].as_array().unwrap().last().unwrap()["text"], en.server("nobody_online", &[]));
+    let c = app.get_conversation(&held, &held_conv).await;
+    assert_eq!(c["state"]["status"], "awaiting_reply", "{c}");
+    let told = en.server("agent_left_alone", &[("agent", "Sam".into())]);
+    assert!(c["messages"].as_array().unwrap().iter().any(|m| m["author"] == "system" && m["text"] == told.as_str()), "{c}");
+    for (token, conv) in [(&waiting, &waiting_conv), (&held, &held_conv)] {
+        let url = app.url(&format!("/v1/conversations/{conv}/contact"));
+        let ok = app.client.post(&url).bearer_auth(token).json(&json!({"email": "alex@example.com"})).send().await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+}
