@@ -525,10 +525,14 @@ mod tests {
 
     #[test]
     fn frustration_hands_off() {
-        for q in ["WHY IS NOBODY ANSWERING MY QUESTION", "this is useless", "you're not helping at all"] {
+        for q in ["WHY CAN'T I SEE MY ORDERS ANYWHERE", "this is useless", "you're not helping at all"] {
             let r = anon(q);
             assert_eq!(r.meta.handoff, Some(HandoffReason::Frustration), "{q}: {:?}", r.meta);
         }
+        // Shouting about not being answered is a complaint now (an always-a-person rule, decided
+        // first): still a person at once.
+        let r = anon("WHY IS NOBODY ANSWERING MY QUESTION");
+        assert_eq!((r.meta.handoff, r.meta.topic.as_str()), (Some(HandoffReason::SensitiveTopic), "complaint"));
     }
 
     #[test]

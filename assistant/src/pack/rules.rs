@@ -11,16 +11,28 @@ pub struct Pattern {
     parts: Vec<String>,
     /// The last part must end the message.
     at_end: bool,
+    /// Index of the first part in the rules' prefilter ([`Rules::scan`]).
+    first: usize,
 }
 
+/// Which first parts of a locale's patterns occur in a message: one pass over the text instead
+/// of one search per pattern (a locale has thousands of patterns).
+pub struct Seen(Vec<bool>);
+
 impl Pattern {
+    /// Whether the prepared text (see [`Rules::prepare`]) contains the pattern, given what
+    /// [`Rules::scan`] saw in it.
+    pub fn matches_in(&self, text: &str, seen: &Seen) -> bool {
+        seen.0.get(self.first).copied().unwrap_or(true) && self.matches(text)
+    }
+
     /// Whether the prepared text (see [`Rules::prepare`]) contains the pattern.
     pub fn matches(&self, text: &str) -> bool {
         if self.at_end {
             let Some((last, rest)) = self.parts.split_last() else { return false };
             let body = text.trim_end();
             let Some(head) = body.strip_suffix(last.trim_end()) else { return false };
-            return Pattern { parts: rest.to_vec(), at_end: false }.matches(&format!("{head} "));
+            return Pattern { parts: rest.to_vec(), at_end: false, first: 0 }.matches(&format!("{head} "));
         }
         let mut at = 0;
         for part in &self.parts {
@@ -30,6 +42,11 @@ impl Pattern {
             }
         }
         true
+    }
+
+    /// Whether the prepared text starts with the pattern's first part (for openings).
+    pub fn starts_in(&self, text: &str, seen: &Seen) -> bool {
+        seen.0.get(self.first).copied().unwrap_or(true) && self.starts(text)
     }
 
     /// Whether the prepared text starts with the pattern's first part (for openings).
@@ -50,8 +67,10 @@ pub struct Rule {
 }
 
 /// One locale's rules.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Rules {
+    /// Finds every pattern's first part in one pass (see [`Seen`]).
+    prefilter: Option<aho_corasick::AhoCorasick>,
     replacements: Vec<(String, String)>,
     pub always: Vec<Rule>,
     pub person: Vec<Pattern>,
@@ -210,6 +229,7 @@ impl Rules {
                 }
             }
         }
+        rules.index();
         for topic in topics {
             if !rules.always.iter().any(|r| r.topic == *topic) {
                 problems.error(file, 0, format!("no [always {topic}] rules: every always-a-person topic needs rules in every locale"));
@@ -242,17 +262,49 @@ impl Rules {
             w = self.replace(format!(" {w} ")).trim().to_string();
             parts.push(if whole { format!(" {w} ") } else { format!(" {w}") });
         }
-        Ok(Pattern { parts, at_end })
+        Ok(Pattern { parts, at_end, first: usize::MAX })
+    }
+
+    /// Gives every pattern's first part an id and builds the one-pass prefilter over them.
+    fn index(&mut self) {
+        let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut firsts: Vec<String> = Vec::new();
+        let mut assign = |p: &mut Pattern| {
+            let key = p.parts.first().cloned().unwrap_or_default();
+            p.first = *ids.entry(key.clone()).or_insert_with(|| {
+                firsts.push(key);
+                firsts.len() - 1
+            });
+        };
+        for r in &mut self.always {
+            assign(&mut r.pattern);
+            r.unless.iter_mut().for_each(&mut assign);
+        }
+        for list in [&mut self.person, &mut self.contact, &mut self.identity, &mut self.identity_words, &mut self.anger, &mut self.crisis] {
+            list.iter_mut().for_each(&mut assign);
+        }
+        self.prefilter = aho_corasick::AhoCorasick::new(&firsts).ok();
+    }
+
+    /// Which patterns' first parts occur in the prepared text (all, when there is no prefilter).
+    pub fn scan(&self, prepared: &str) -> Seen {
+        let Some(ac) = &self.prefilter else { return Seen(Vec::new()) };
+        let mut seen = vec![false; ac.patterns_len()];
+        for m in ac.find_overlapping_iter(prepared) {
+            seen[m.pattern().as_usize()] = true;
+        }
+        Seen(seen)
     }
 
     /// The always-a-person topics whose rules match the prepared text, without repeats, in rule order.
     pub fn sensitive_hits(&self, prepared: &str) -> Vec<&str> {
+        let seen = self.scan(prepared);
         let mut hits: Vec<&str> = Vec::new();
         for rule in &self.always {
             if hits.contains(&rule.topic.as_str()) {
                 continue;
             }
-            if rule.pattern.matches(prepared) && !rule.unless.iter().any(|u| u.matches(prepared)) {
+            if rule.pattern.matches_in(prepared, &seen) && !rule.unless.iter().any(|u| u.matches_in(prepared, &seen)) {
                 hits.push(&rule.topic);
             }
         }
@@ -261,21 +313,24 @@ impl Rules {
 
     /// Whether the text asks for a person (and is not a question about what the assistant is).
     pub fn asks_for_person(&self, prepared: &str) -> bool {
-        if self.identity.iter().any(|o| o.starts(prepared)) {
+        let seen = self.scan(prepared);
+        if self.identity.iter().any(|o| o.starts_in(prepared, &seen)) {
             return false;
         }
         let words = prepared.split_whitespace().count();
-        self.person.iter().any(|w| w.matches(prepared)) && (words <= 4 || self.contact.iter().any(|v| v.matches(prepared)))
+        self.person.iter().any(|w| w.matches_in(prepared, &seen)) && (words <= 4 || self.contact.iter().any(|v| v.matches_in(prepared, &seen)))
     }
 
     /// Whether the text asks if the assistant is a person or a machine.
     pub fn asks_identity(&self, prepared: &str) -> bool {
-        self.identity.iter().any(|o| o.starts(prepared)) && self.identity_words.iter().any(|w| w.matches(prepared))
+        let seen = self.scan(prepared);
+        self.identity.iter().any(|o| o.starts_in(prepared, &seen)) && self.identity_words.iter().any(|w| w.matches_in(prepared, &seen))
     }
 
     /// Anger or exasperation in the words, `!!`, or shouting (mostly capital letters).
     pub fn frustrated(&self, raw: &str, prepared: &str) -> bool {
-        if self.anger.iter().any(|a| a.matches(prepared)) {
+        let seen = self.scan(prepared);
+        if self.anger.iter().any(|a| a.matches_in(prepared, &seen)) {
             return true;
         }
         if raw.contains("!!") || raw.contains("?!?") {
@@ -288,7 +343,8 @@ impl Rules {
 
     /// Words of a crisis.
     pub fn crisis(&self, prepared: &str) -> bool {
-        self.crisis.iter().any(|c| c.matches(prepared))
+        let seen = self.scan(prepared);
+        self.crisis.iter().any(|c| c.matches_in(prepared, &seen))
     }
 }
 
