@@ -253,6 +253,11 @@ impl Rules {
         let mut parts = Vec::new();
         for part in t.split('*') {
             let part = part.trim();
+            // `~` in front: anywhere, also inside a word (German compounds: `~diagnose`).
+            let (inside, part) = match part.strip_prefix('~') {
+                Some(p) => (true, p.trim_start()),
+                None => (false, part),
+            };
             let whole = part.ends_with('.');
             let mut w = words(part.trim_end_matches('.'));
             if w.is_empty() {
@@ -260,7 +265,8 @@ impl Rules {
             }
             // The replacements apply to patterns as to messages.
             w = self.replace(format!(" {w} ")).trim().to_string();
-            parts.push(if whole { format!(" {w} ") } else { format!(" {w}") });
+            let lead = if inside { "" } else { " " };
+            parts.push(if whole { format!("{lead}{w} ") } else { format!("{lead}{w}") });
         }
         Ok(Pattern { parts, at_end, first: usize::MAX })
     }
@@ -365,7 +371,7 @@ mod tests {
         (r, p)
     }
 
-    const BASE: &str = "[normalize]\ncannot => cant\n~ae => a\nim => i am\n[always hardship]\ncan't afford\nlost my job.\n[always dispute]\nbroken | website, app.\nstore * ignor\n[person]\nperson\n[contact]\ntalk\n[identity]\nare you\n[identity-words]\nbot\n[anger]\nuseless\n[crisis]\nend it all\n";
+    const BASE: &str = "[normalize]\ncannot => cant\n~ae => a\nim => i am\n[always hardship]\ncan't afford\nlost my job.\n~diagnose\n[always dispute]\nbroken | website, app.\nstore * ignor\n[person]\nperson\n[contact]\ntalk\n[identity]\nare you\n[identity-words]\nbot\n[anger]\nuseless\n[crisis]\nend it all\n";
 
     #[test]
     fn patterns_match_at_word_starts_with_gaps_exceptions_and_folding() {
@@ -382,6 +388,7 @@ mod tests {
         assert!(hits("your website is broken").is_empty());
         assert_eq!(hits("the store keeps ignoring me"), ["dispute"]);
         assert!(hits("restore ignored").is_empty(), "parts start at word starts");
+        assert_eq!(hits("eine krebsdiagnose"), ["hardship"], "~ matches inside words");
         assert!(r.asks_for_person(&r.prepare("can I talk to a person")));
         assert!(!r.asks_for_person(&r.prepare("are you a person?")));
         assert!(r.asks_identity(&r.prepare("are you a bot")));
