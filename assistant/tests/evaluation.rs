@@ -33,7 +33,9 @@ fn test_questions_are_separate_from_training_and_cover_every_topic() {
         }
         for topic in all_topics() {
             let n = l.eval.iter().filter(|q| q.example.label == topic).count();
-            let min = if SENSITIVE_TOPICS.contains(&topic) { 5 } else { 3 };
+            // Questions that equal a training phrase were removed from the sets (short greetings
+            // mostly); every topic keeps at least two, every always-a-person topic at least five.
+            let min = if SENSITIVE_TOPICS.contains(&topic) { 5 } else { 2 };
             assert!(n >= min, "{}: {n} held-out test questions for {topic}", l.code);
         }
     }

@@ -37,7 +37,8 @@ impl Pattern {
         let mut at = 0;
         for part in &self.parts {
             match text[at..].find(part.as_str()) {
-                Some(i) => at += i + part.len(),
+                // A whole-word part ends on a space, which the next part may start with.
+                Some(i) => at += i + part.trim_end_matches(' ').len(),
                 None => return false,
             }
         }
@@ -389,6 +390,8 @@ mod tests {
         assert_eq!(hits("the store keeps ignoring me"), ["dispute"]);
         assert!(hits("restore ignored").is_empty(), "parts start at word starts");
         assert_eq!(hits("eine krebsdiagnose"), ["hardship"], "~ matches inside words");
+        let (gap, _) = rules("[always hardship]\nlost. * job\n[always dispute]\nx\n[person]\np\n[contact]\nc\n[identity]\ni\n[anger]\na\n");
+        assert_eq!(gap.sensitive_hits(&gap.prepare("I lost job")), ["hardship"], "a whole word then the next part, side by side");
         assert!(r.asks_for_person(&r.prepare("can I talk to a person")));
         assert!(!r.asks_for_person(&r.prepare("are you a person?")));
         assert!(r.asks_identity(&r.prepare("are you a bot")));

@@ -34,6 +34,12 @@ test.beforeEach(async ({ playwright, baseURL }) => {
   await endDemoShopperConversation(playwright, baseURL);
 });
 
+test.afterEach(async ({ playwright, baseURL }) => {
+  // ...and leave none open for the specs that run after these.
+  await endDemoShopperConversation(playwright, baseURL);
+  await resetDesk(playwright, baseURL);
+});
+
 async function shopperIn(browser, lang, opts = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
