@@ -194,7 +194,8 @@ fn run() -> Result<(), String> {
         );
         all_mistakes.extend(f.mistakes.into_iter().map(|m| (format!("{locale} {set}"), m)));
     }
-    println!("(held-out: eval.csv, never looked at while writing the pack; dev: dev.csv, questions looked at while tuning it;");
+    println!("(held-out: eval.csv, written apart from the pack, measured once before the rules were last widened (first-look figures in");
+    println!(" assistant/README.md); dev: dev.csv, earlier held-out sets used while writing the pack;");
     println!(" accuracy: topic right, abstaining counts as right for `unknown`; wrong: answers for another topic, among answered;");
     println!(" always-a-person: recall of handoffs; in language: replies in the test set's language; mix-ups: handed to a person under another always-a-person topic)");
     if args.mistakes {
