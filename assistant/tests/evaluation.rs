@@ -54,3 +54,23 @@ fn every_locale_meets_its_thresholds() {
         assert!(f.in_language >= 0.98, "{}: only {:.3} of replies in the shopper's language", l.code, f.in_language);
     }
 }
+
+#[test]
+fn everyday_questions_stay_with_the_assistant() {
+    // Everyday questions that share words with always-a-person topics (family, deliveries, codes,
+    // logins): at most 5% may be handed to a person, requests for a person included.
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    for l in &engine().pack().locales {
+        let text = std::fs::read_to_string(engine().pack().dir.join(&l.code).join("everyday.txt")).unwrap();
+        let qs: Vec<&str> = text.lines().map(str::trim).filter(|q| !q.is_empty()).collect();
+        assert!(qs.len() >= 150, "{}: {} everyday questions", l.code, qs.len());
+        let handed: Vec<&&str> = qs
+            .iter()
+            .filter(|q| {
+                let ctx = tandem_assistant::Context { today, history: &[], account: None, locale: &l.code, hours: tandem_assistant::SupportHours::Always };
+                engine().reply(q, &ctx).meta.handoff.is_some()
+            })
+            .collect();
+        assert!(handed.len() * 20 <= qs.len(), "{}: {} of {} everyday questions handed to a person: {handed:?}", l.code, handed.len(), qs.len());
+    }
+}

@@ -198,6 +198,21 @@ fn run() -> Result<(), String> {
     println!(" assistant/README.md); dev: dev.csv, earlier held-out sets used while writing the pack;");
     println!(" accuracy: topic right, abstaining counts as right for `unknown`; wrong: answers for another topic, among answered;");
     println!(" always-a-person: recall of handoffs; in language: replies in the test set's language; mix-ups: handed to a person under another always-a-person topic)");
+    // Everyday questions (<locale>/everyday.txt, optional): the share handed to a person anyway.
+    if args.questions.is_none() {
+        for l in assistant.pack().locales.iter().filter(|l| args.locale.as_ref().is_none_or(|c| *c == l.code)) {
+            let Ok(text) = std::fs::read_to_string(args.pack.join(&l.code).join("everyday.txt")) else { continue };
+            let qs: Vec<&str> = text.lines().map(str::trim).filter(|q| !q.is_empty() && !q.starts_with('#')).collect();
+            let handed = qs
+                .iter()
+                .filter(|q| {
+                    let ctx = tandem_assistant::Context { today, history: &[], account: None, locale: &l.code, hours: tandem_assistant::SupportHours::Always };
+                    assistant.reply(q, &ctx).meta.handoff.is_some()
+                })
+                .count();
+            println!("{:<7} everyday: {} questions, {} handed to a person ({:.1}%; asking for a person or to close the account included)", l.code, qs.len(), handed, 100.0 * handed as f64 / qs.len().max(1) as f64);
+        }
+    }
     if args.mistakes {
         for (locale, (q, gold, got)) in &all_mistakes {
             println!("  {locale} gold {gold:<22} got {got:<22} {q}");
