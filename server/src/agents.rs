@@ -282,12 +282,21 @@ async fn events(State(state): State<AppState>, agent: AgentSession) -> ApiResult
     let guard = Connected { state: state.clone(), agent_id: agent.agent_id.clone() };
     let snapshot = handoff::queue_snapshot(&state).await?;
     let me = agent.agent_id.clone();
+    let mut stop = state.shutdown.subscribe();
     let stream = async_stream::stream! {
         let _guard = guard;
         yield Ok(SseEvent::default().comment("connected"));
         yield Ok(to_sse(&AgentEvent::Queue { snapshot }));
         loop {
-            match rx.recv().await {
+            let next = tokio::select! {
+                r = rx.recv() => Some(r),
+                _ = stop.wait_for(|s| *s) => None,
+            };
+            let Some(next) = next else {
+                yield Ok(crate::events::restart_hint());
+                return;
+            };
+            match next {
                 Ok((to, event)) if to.as_deref().is_none_or(|t| t == me) => yield Ok(to_sse(&event)),
                 Ok(_) => continue,
                 // A slow console missed events: end the stream; the console reconnects and refetches

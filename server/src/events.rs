@@ -193,6 +193,11 @@ fn to_sse(event: &Event) -> SseEvent {
     }
 }
 
+/// The last event of a stream whose server stops: reconnect in a second.
+pub fn restart_hint() -> SseEvent {
+    SseEvent::default().retry(Duration::from_millis(1000)).comment("server restarting, reconnect")
+}
+
 /// `GET /v1/conversations/{id}/events`: the conversation's events as SSE.
 pub async fn stream_events(
     State(state): State<AppState>,
@@ -217,6 +222,7 @@ pub async fn sse_for(state: AppState, id: String, after: u64) -> Sse<impl Stream
     // Subscribe before reading the backlog: an event committed in between is then in both, and the
     // sequence check below drops the copy.
     let mut rx = state.hub.subscribe(&id);
+    let mut stop = state.shutdown.subscribe();
     let stream = async_stream::stream! {
         let mut last = after;
         yield Ok(SseEvent::default().comment("connected"));
@@ -225,7 +231,17 @@ pub async fn sse_for(state: AppState, id: String, after: u64) -> Sse<impl Stream
             Err(e) => { tracing::warn!(error = %e, "replay failed"); return; }
         }
         loop {
-            match rx.recv().await {
+            let next = tokio::select! {
+                r = rx.recv() => Some(r),
+                _ = stop.wait_for(|s| *s) => None,
+            };
+            let Some(next) = next else {
+                // The server is stopping: the client reconnects (to this or another instance)
+                // with its Last-Event-ID, so nothing is lost.
+                yield Ok(restart_hint());
+                return;
+            };
+            match next {
                 Ok(e) => match e.seq() {
                     Some(seq) if seq <= last => continue,
                     Some(seq) if seq > last + 1 => {

@@ -46,6 +46,8 @@ pub struct AppState {
     pub public_origin: Arc<str>,
     /// Serialises writers so that sequence numbers are published in the order they are committed.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Set once when the server shuts down: open streams tell their clients to reconnect and end.
+    pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
     /// One assistant reply at a time per conversation, so replies come back in question order.
     reply_locks: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
@@ -63,6 +65,7 @@ impl AppState {
             ledger: Arc::new(sqlite_ledger),
             public_origin: public_origin.into(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            shutdown: Arc::new(tokio::sync::watch::channel(false).0),
             reply_locks: Arc::default(),
             config: Arc::new(config),
         };
@@ -85,6 +88,11 @@ impl AppState {
         if Arc::strong_count(&lock) <= 2 {
             locks.remove(conversation_id);
         }
+    }
+
+    /// Assistant replies still being written.
+    pub fn replies_in_flight(&self) -> usize {
+        self.reply_locks.lock().expect("reply locks").len()
     }
 
     /// "Today" for account answers: the configured fixed day, or the real date.
@@ -141,10 +149,41 @@ pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<
             println!("  demo agent {name}: {email} / {password}");
         }
     }
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let stopping = state.clone();
+    let signal = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: open streams are told to reconnect, in-flight work finishes");
+        let _ = stopping.shutdown.send(true);
+        // Whatever still holds a connection after this long is cut: the process exits in time.
+        tokio::spawn(async {
+            tokio::time::sleep(std::time::Duration::from_secs(SHUTDOWN_GRACE_SECS)).await;
+            tracing::warn!("shutdown grace period over; exiting");
+            std::process::exit(0);
+        });
+    };
+    axum::serve(listener, app(state.clone())).with_graceful_shutdown(signal).await?;
+    // Requests are done; assistant replies already accepted are written before exiting (each is
+    // milliseconds; the grace period above bounds the wait).
+    while state.replies_in_flight() > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tracing::info!("stopped");
     Ok(())
 }
 
+/// Seconds from SIGTERM/SIGINT to exit at the latest.
+const SHUTDOWN_GRACE_SECS: u64 = 9;
+
+/// SIGTERM (what orchestrators send) or SIGINT (Ctrl-C).
 async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
 }

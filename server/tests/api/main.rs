@@ -7,4 +7,5 @@ mod errors;
 mod helpers;
 mod languages;
 mod sessions;
+mod shutdown;
 mod streams;
