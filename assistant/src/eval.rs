@@ -282,6 +282,16 @@ pub fn evaluate_assistant(assistant: &Assistant, test: &[Example], today: NaiveD
     f
 }
 
+/// Everyday questions (one a line, `#` comments) that should stay with the assistant: how many
+/// there are, and those it hands to a person anyway (first message, anonymous, a session in
+/// `locale`), each with its reply.
+pub fn everyday_handoffs<'q>(assistant: &Assistant, text: &'q str, today: NaiveDate, locale: &str) -> (usize, Vec<(&'q str, crate::Reply)>) {
+    let ctx = Context { today, history: &[], account: None, locale, hours: crate::SupportHours::Always };
+    let qs: Vec<&str> = text.lines().map(str::trim).filter(|q| !q.is_empty() && !q.starts_with('#')).collect();
+    let handed = qs.iter().map(|q| (*q, assistant.reply(q, &ctx))).filter(|(_, r)| r.meta.handoff.is_some()).collect();
+    (qs.len(), handed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,15 +62,9 @@ fn everyday_questions_stay_with_the_assistant() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     for l in &engine().pack().locales {
         let text = std::fs::read_to_string(engine().pack().dir.join(&l.code).join("everyday.txt")).unwrap();
-        let qs: Vec<&str> = text.lines().map(str::trim).filter(|q| !q.is_empty()).collect();
-        assert!(qs.len() >= 150, "{}: {} everyday questions", l.code, qs.len());
-        let handed: Vec<&&str> = qs
-            .iter()
-            .filter(|q| {
-                let ctx = tandem_assistant::Context { today, history: &[], account: None, locale: &l.code, hours: tandem_assistant::SupportHours::Always };
-                engine().reply(q, &ctx).meta.handoff.is_some()
-            })
-            .collect();
-        assert!(handed.len() * 20 <= qs.len(), "{}: {} of {} everyday questions handed to a person: {handed:?}", l.code, handed.len(), qs.len());
+        let (total, handed) = tandem_assistant::eval::everyday_handoffs(engine(), &text, today, &l.code);
+        let handed: Vec<&str> = handed.iter().map(|(q, _)| *q).collect();
+        assert!(total >= 150, "{}: {total} everyday questions", l.code);
+        assert!(handed.len() * 20 <= total, "{}: {} of {total} everyday questions handed to a person: {handed:?}", l.code, handed.len());
     }
 }

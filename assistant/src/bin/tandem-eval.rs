@@ -25,7 +25,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use tandem_assistant::classifier::{softmax, Classifier, Example, TrainConfig};
 use tandem_assistant::eval::{
-    accuracy, cross_val_scores, evaluate_assistant, expected_calibration_error, oos_figures, parse_clinc,
+    accuracy, cross_val_scores, evaluate_assistant, everyday_handoffs, expected_calibration_error, oos_figures, parse_clinc,
     parse_labelled, tune_oos_threshold,
 };
 use tandem_assistant::model::{Models, Origin};
@@ -134,18 +134,11 @@ fn run() -> Result<(), String> {
 
     if let Some(file) = &args.everyday {
         let text = read(file)?;
-        let qs: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-        let mut alarms = Vec::new();
-        for q in &qs {
-            let r = assistant.reply(q, &tandem_assistant::Context { today, history: &[], account: None, locale: &session, hours: tandem_assistant::SupportHours::Always });
-            if let Some(h) = r.meta.handoff {
-                alarms.push(format!("{:?} {} ({:.2}): {q}", h, r.meta.topic, r.meta.confidence));
-            }
-        }
-        println!("{session}: {} everyday questions, {} handed to a person ({:.1}%)", qs.len(), alarms.len(), 100.0 * alarms.len() as f64 / qs.len().max(1) as f64);
+        let (total, handed) = everyday_handoffs(&assistant, &text, today, &session);
+        println!("{session}: {total} everyday questions, {} handed to a person ({:.1}%)", handed.len(), 100.0 * handed.len() as f64 / total.max(1) as f64);
         if args.mistakes {
-            for a in &alarms {
-                println!("  {a}");
+            for (q, r) in &handed {
+                println!("  {:?} {} ({:.2}): {q}", r.meta.handoff.expect("handed off"), r.meta.topic, r.meta.confidence);
             }
         }
         return Ok(());
@@ -202,15 +195,9 @@ fn run() -> Result<(), String> {
     if args.questions.is_none() {
         for l in assistant.pack().locales.iter().filter(|l| args.locale.as_ref().is_none_or(|c| *c == l.code)) {
             let Ok(text) = std::fs::read_to_string(args.pack.join(&l.code).join("everyday.txt")) else { continue };
-            let qs: Vec<&str> = text.lines().map(str::trim).filter(|q| !q.is_empty() && !q.starts_with('#')).collect();
-            let handed = qs
-                .iter()
-                .filter(|q| {
-                    let ctx = tandem_assistant::Context { today, history: &[], account: None, locale: &l.code, hours: tandem_assistant::SupportHours::Always };
-                    assistant.reply(q, &ctx).meta.handoff.is_some()
-                })
-                .count();
-            println!("{:<7} everyday: {} questions, {} handed to a person ({:.1}%; asking for a person or to close the account included)", l.code, qs.len(), handed, 100.0 * handed as f64 / qs.len().max(1) as f64);
+            let (total, handed) = everyday_handoffs(&assistant, &text, today, &l.code);
+            let (qs, handed) = (total, handed.len());
+            println!("{:<7} everyday: {} questions, {} handed to a person ({:.1}%; asking for a person or to close the account included)", l.code, qs, handed, 100.0 * handed as f64 / qs.max(1) as f64);
         }
     }
     if args.mistakes {

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 pub use format::Formats;
 pub use phrases::Phrase;
 pub use problem::{Problem, Severity};
-pub use rules::{fold, Pattern, Rules};
+pub use rules::{fold, Pattern, Prepared, Rules};
 pub use template::Template;
 pub use voice::Voice;
 

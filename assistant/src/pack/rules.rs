@@ -19,6 +19,14 @@ pub struct Pattern {
 /// of one search per pattern (a locale has thousands of patterns).
 pub struct Seen(Vec<bool>);
 
+/// A message read for the rules: its prepared text and what one prefilter pass saw in it, so
+/// every check of a reply shares that one pass.
+pub struct Prepared {
+    /// See [`Rules::prepare`].
+    pub text: String,
+    seen: Seen,
+}
+
 impl Pattern {
     /// Whether the prepared text (see [`Rules::prepare`]) contains the pattern, given what
     /// [`Rules::scan`] saw in it.
@@ -293,8 +301,15 @@ impl Rules {
         self.prefilter = aho_corasick::AhoCorasick::new(&firsts).ok();
     }
 
+    /// Prepares a message and scans it once for every check below.
+    pub fn read(&self, message: &str) -> Prepared {
+        let text = self.prepare(message);
+        let seen = self.scan(&text);
+        Prepared { text, seen }
+    }
+
     /// Which patterns' first parts occur in the prepared text (all, when there is no prefilter).
-    pub fn scan(&self, prepared: &str) -> Seen {
+    fn scan(&self, prepared: &str) -> Seen {
         let Some(ac) = &self.prefilter else { return Seen(Vec::new()) };
         let mut seen = vec![false; ac.patterns_len()];
         for m in ac.find_overlapping_iter(prepared) {
@@ -304,14 +319,14 @@ impl Rules {
     }
 
     /// The always-a-person topics whose rules match the prepared text, without repeats, in rule order.
-    pub fn sensitive_hits(&self, prepared: &str) -> Vec<&str> {
-        let seen = self.scan(prepared);
+    pub fn sensitive_hits(&self, p: &Prepared) -> Vec<&str> {
+        let (prepared, seen) = (p.text.as_str(), &p.seen);
         let mut hits: Vec<&str> = Vec::new();
         for rule in &self.always {
             if hits.contains(&rule.topic.as_str()) {
                 continue;
             }
-            if rule.pattern.matches_in(prepared, &seen) && !rule.unless.iter().any(|u| u.matches_in(prepared, &seen)) {
+            if rule.pattern.matches_in(prepared, seen) && !rule.unless.iter().any(|u| u.matches_in(prepared, seen)) {
                 hits.push(&rule.topic);
             }
         }
@@ -319,25 +334,25 @@ impl Rules {
     }
 
     /// Whether the text asks for a person (and is not a question about what the assistant is).
-    pub fn asks_for_person(&self, prepared: &str) -> bool {
-        let seen = self.scan(prepared);
-        if self.identity.iter().any(|o| o.starts_in(prepared, &seen)) {
+    pub fn asks_for_person(&self, p: &Prepared) -> bool {
+        let (prepared, seen) = (p.text.as_str(), &p.seen);
+        if self.identity.iter().any(|o| o.starts_in(prepared, seen)) {
             return false;
         }
         let words = prepared.split_whitespace().count();
-        self.person.iter().any(|w| w.matches_in(prepared, &seen)) && (words <= 4 || self.contact.iter().any(|v| v.matches_in(prepared, &seen)))
+        self.person.iter().any(|w| w.matches_in(prepared, seen)) && (words <= 4 || self.contact.iter().any(|v| v.matches_in(prepared, seen)))
     }
 
     /// Whether the text asks if the assistant is a person or a machine.
-    pub fn asks_identity(&self, prepared: &str) -> bool {
-        let seen = self.scan(prepared);
-        self.identity.iter().any(|o| o.starts_in(prepared, &seen)) && self.identity_words.iter().any(|w| w.matches_in(prepared, &seen))
+    pub fn asks_identity(&self, p: &Prepared) -> bool {
+        let (prepared, seen) = (p.text.as_str(), &p.seen);
+        self.identity.iter().any(|o| o.starts_in(prepared, seen)) && self.identity_words.iter().any(|w| w.matches_in(prepared, seen))
     }
 
     /// Anger or exasperation in the words, `!!`, or shouting (mostly capital letters).
-    pub fn frustrated(&self, raw: &str, prepared: &str) -> bool {
-        let seen = self.scan(prepared);
-        if self.anger.iter().any(|a| a.matches_in(prepared, &seen)) {
+    pub fn frustrated(&self, raw: &str, p: &Prepared) -> bool {
+        let (prepared, seen) = (p.text.as_str(), &p.seen);
+        if self.anger.iter().any(|a| a.matches_in(prepared, seen)) {
             return true;
         }
         if raw.contains("!!") || raw.contains("?!?") {
@@ -349,9 +364,9 @@ impl Rules {
     }
 
     /// Words of a crisis.
-    pub fn crisis(&self, prepared: &str) -> bool {
-        let seen = self.scan(prepared);
-        self.crisis.iter().any(|c| c.matches_in(prepared, &seen))
+    pub fn crisis(&self, p: &Prepared) -> bool {
+        let (prepared, seen) = (p.text.as_str(), &p.seen);
+        self.crisis.iter().any(|c| c.matches_in(prepared, seen))
     }
 }
 
@@ -378,7 +393,7 @@ mod tests {
     fn patterns_match_at_word_starts_with_gaps_exceptions_and_folding() {
         let (r, p) = rules(BASE);
         assert!(p.0.is_empty(), "{:?}", p.0);
-        let hits = |t: &str| r.sensitive_hits(&r.prepare(t)).into_iter().map(String::from).collect::<Vec<_>>();
+        let hits = |t: &str| r.sensitive_hits(&r.read(t)).into_iter().map(String::from).collect::<Vec<_>>();
         assert_eq!(hits("I cannot afford it"), ["hardship"]);
         assert_eq!(hits("I CAN'T AFFORD it"), ["hardship"]);
         assert_eq!(r.prepare("Im at the time"), " i am at the time ", "whole-word replacements leave other words alone");
@@ -391,11 +406,11 @@ mod tests {
         assert!(hits("restore ignored").is_empty(), "parts start at word starts");
         assert_eq!(hits("eine krebsdiagnose"), ["hardship"], "~ matches inside words");
         let (gap, _) = rules("[always hardship]\nlost. * job\n[always dispute]\nx\n[person]\np\n[contact]\nc\n[identity]\ni\n[anger]\na\n");
-        assert_eq!(gap.sensitive_hits(&gap.prepare("I lost job")), ["hardship"], "a whole word then the next part, side by side");
-        assert!(r.asks_for_person(&r.prepare("can I talk to a person")));
-        assert!(!r.asks_for_person(&r.prepare("are you a person?")));
-        assert!(r.asks_identity(&r.prepare("are you a bot")));
-        assert!(r.crisis(&r.prepare("I want to end it all")));
+        assert_eq!(gap.sensitive_hits(&gap.read("I lost job")), ["hardship"], "a whole word then the next part, side by side");
+        assert!(r.asks_for_person(&r.read("can I talk to a person")));
+        assert!(!r.asks_for_person(&r.read("are you a person?")));
+        assert!(r.asks_identity(&r.read("are you a bot")));
+        assert!(r.crisis(&r.read("I want to end it all")));
     }
 
     #[test]
