@@ -67,7 +67,7 @@ pub struct Locale {
 pub struct Pack {
     /// Where it was read from.
     pub dir: PathBuf,
-    /// The provider's name, e.g. `Fjord Pay`.
+    /// The provider's name, e.g. `Acme Credit`.
     pub provider: String,
     /// ISO 4217 code of the provider's currency.
     pub currency: String,
@@ -92,9 +92,10 @@ impl Pack {
         load::load(dir.into())
     }
 
-    /// The demo pack shipped with the source (`packs/fjordpay`), for tests and tools.
+    /// The demo pack shipped with the source, for tests and tools: the workspace names it
+    /// (`TANDEM_DEMO_PACK` in `.cargo/config.toml`), not the engine.
     pub fn demo_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../packs/fjordpay")
+        PathBuf::from(env!("TANDEM_DEMO_PACK"))
     }
 
     /// The locale data for `code` (a BCP 47 tag; its language part is used), if the pack has it.
