@@ -1,11 +1,6 @@
 //! Human agents: accounts (argon2id password hashes), console sessions (HttpOnly, SameSite=Strict
-//! cookie), presence (online/offline with a capacity), the agents' live stream, and the sweeper
-//! that takes an agent offline when their console has been gone for the configured time.
-
-use std::collections::HashMap;
-use std::convert::Infallible;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! cookie), and going online or offline with a capacity. Their live stream, heartbeat and the
+//! sweeper are in `presence.rs`.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -13,17 +8,17 @@ use argon2::Argon2;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Utc;
-use futures_util::Stream;
 use tandem_protocol::{AgentEvent, AgentLogin, AgentProfile, Presence};
-use tokio::sync::broadcast;
 
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::sessions::{hash_token, new_token};
-use crate::{handoff, now_rfc3339, AppState};
+use crate::store::{now_ms, NewAgent, NoticeKind, StoreError};
+use crate::{handoff, AppState};
+
+pub use crate::presence::{spawn_sweeper, AgentHub};
 
 /// Cookie holding an agent's console session.
 pub const AGENT_COOKIE: &str = "tandem_agent";
@@ -36,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/logout", post(logout))
         .route("/agent/me", get(me))
         .route("/agent/presence", put(presence))
-        .route("/agent/events", get(events))
+        .route("/agent/events", get(crate::presence::events))
 }
 
 /// An authenticated agent, extracted from the session cookie.
@@ -64,32 +59,33 @@ pub async fn add_agent(state: &AppState, email: &str, display_name: &str, passwo
     anyhow::ensure!(password.chars().count() >= 10, "the password must have at least 10 characters");
     anyhow::ensure!((1..=10).contains(&capacity), "capacity must be 1 to 10");
     let id = uuid::Uuid::new_v4().to_string();
-    sqlx::query("INSERT INTO agents (id, email, display_name, password_hash, capacity, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(&id)
-        .bind(&email)
-        .bind(display_name.trim())
-        .bind(hash_password(password)?)
-        .bind(capacity)
-        .bind(now_rfc3339())
-        .execute(&state.db)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot add agent {email}: {e}"))?;
+    let hash = hash_password(password)?;
+    let agent = NewAgent { id: &id, email: &email, display_name: display_name.trim(), password_hash: &hash, capacity, created_ms: now_ms() };
+    state.store.add_agent(&agent).await.map_err(|e| match e {
+        StoreError::Taken(_) => anyhow::anyhow!("cannot add agent {email}: an agent with this email exists"),
+        e => anyhow::anyhow!("cannot add agent {email}: {e}"),
+    })?;
     Ok(id)
 }
 
 /// The agent's profile as the console shows it.
 pub async fn profile(state: &AppState, agent_id: &str) -> ApiResult<AgentProfile> {
-    let (email, display_name, online, capacity): (String, String, bool, i64) =
-        sqlx::query_as("SELECT email, display_name, online, capacity FROM agents WHERE id = ?")
-            .bind(agent_id)
-            .fetch_optional(&state.db)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("invalid_agent_session", "Your session has ended. Log in again."))?;
-    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE agent_id = ? AND status = 'with_agent'")
-        .bind(agent_id)
-        .fetch_one(&state.db)
-        .await?;
-    Ok(AgentProfile { id: agent_id.into(), email, display_name, online, capacity: capacity as u32, active: active as u32 })
+    let p = state
+        .store
+        .agent_profile(agent_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("invalid_agent_session", "Your session has ended. Log in again."))?;
+    Ok(AgentProfile { id: agent_id.into(), email: p.email, display_name: p.display_name, online: p.online, capacity: p.capacity, active: p.active })
+}
+
+/// Sends an agent's console (on whichever instance it is connected) their current profile.
+pub async fn send_profile(state: &AppState, agent_id: &str) {
+    if let Ok(p) = profile(state, agent_id).await {
+        state.agent_hub.send(Some(agent_id), AgentEvent::Profile { profile: p });
+    }
+    if let Err(e) = state.store.notify(&[NoticeKind::Profile { agent_id: agent_id.into() }]).await {
+        tracing::warn!(error = %e, "cannot notify other instances of a profile change");
+    }
 }
 
 fn session_cookie(token: &str, max_age: i64) -> HeaderValue {
@@ -105,10 +101,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<AgentLogin>) -> ApiResult<(HeaderMap, Json<AgentProfile>)> {
-    let row: Option<(String, String)> = sqlx::query_as("SELECT id, password_hash FROM agents WHERE email = ?")
-        .bind(body.email.trim().to_lowercase())
-        .fetch_optional(&state.db)
-        .await?;
+    let row = state.store.agent_credentials(&body.email.trim().to_lowercase()).await?;
     // Verify against a fixed hash when the email is unknown, so timing does not reveal accounts.
     let (id, phc) = row.unwrap_or_else(|| (String::new(), DUMMY_HASH.to_string()));
     let password = body.password;
@@ -118,12 +111,7 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<AgentLogin>
     }
     let token = new_token();
     let expires = Utc::now() + chrono::Duration::hours(AGENT_SESSION_HOURS);
-    sqlx::query("INSERT INTO agent_sessions (token_hash, agent_id, expires_at) VALUES (?, ?, ?)")
-        .bind(hash_token(&token))
-        .bind(&id)
-        .bind(expires.to_rfc3339())
-        .execute(&state.db)
-        .await?;
+    state.store.create_agent_session(&hash_token(&token), &id, expires.timestamp_millis()).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, session_cookie(&token, AGENT_SESSION_HOURS * 3600));
     Ok((headers, Json(profile(&state, &id).await?)))
@@ -134,7 +122,7 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<(StatusCode, HeaderMap)> {
     if let Some(token) = cookie(&headers, AGENT_COOKIE) {
-        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = ?").bind(hash_token(&token)).execute(&state.db).await?;
+        state.store.delete_agent_session(&hash_token(&token)).await?;
     }
     let mut out = HeaderMap::new();
     out.insert(header::SET_COOKIE, session_cookie("", 0));
@@ -150,11 +138,10 @@ async fn presence(State(state): State<AppState>, agent: AgentSession, ApiJson(bo
         if !(1..=10).contains(&c) {
             return Err(ApiError::field("invalid_capacity", "capacity", "Capacity must be between 1 and 10 conversations."));
         }
-        sqlx::query("UPDATE agents SET capacity = ? WHERE id = ?").bind(c).bind(&agent.agent_id).execute(&state.db).await?;
+        state.store.set_capacity(&agent.agent_id, c).await?;
     }
     if body.online {
-        sqlx::query("UPDATE agents SET online = 1 WHERE id = ?").bind(&agent.agent_id).execute(&state.db).await?;
-        state.agent_hub.seen(&agent.agent_id);
+        state.store.set_online(&agent.agent_id, now_ms()).await?;
         handoff::refresh_queue(&state).await?;
     } else {
         go_offline(&state, &agent.agent_id, &handoff::Why { key: "agent_left", agent: &agent.display_name }).await?;
@@ -165,18 +152,17 @@ async fn presence(State(state): State<AppState>, agent: AgentSession, ApiJson(bo
 /// Takes an agent offline: their open conversations go back to the front of the queue, and the
 /// shoppers are told why.
 pub async fn go_offline(state: &AppState, agent_id: &str, why: &handoff::Why<'_>) -> ApiResult<()> {
-    sqlx::query("UPDATE agents SET online = 0 WHERE id = ?").bind(agent_id).execute(&state.db).await?;
-    let held: Vec<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE agent_id = ? AND status = 'with_agent'")
-        .bind(agent_id)
-        .fetch_all(&state.db)
-        .await?;
-    for id in held {
+    state.store.set_offline(agent_id).await?;
+    requeue_held(state, agent_id, why).await
+}
+
+/// Returns an offline agent's conversations to the queue, then updates the queue and their console.
+pub async fn requeue_held(state: &AppState, agent_id: &str, why: &handoff::Why<'_>) -> ApiResult<()> {
+    for id in state.store.held_by(agent_id).await? {
         handoff::return_to_queue(state, &id, why).await?;
     }
     handoff::refresh_queue(state).await?;
-    if let Ok(p) = profile(state, agent_id).await {
-        state.agent_hub.send(Some(agent_id), AgentEvent::Profile { profile: p });
-    }
+    send_profile(state, agent_id).await;
     Ok(())
 }
 
@@ -194,161 +180,11 @@ impl FromRequestParts<AppState> for AgentSession {
         }
         let unauthorized = || ApiError::unauthorized("invalid_agent_session", "Log in to the console first.");
         let token = cookie(&parts.headers, AGENT_COOKIE).ok_or_else(unauthorized)?;
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT a.id, a.display_name, s.expires_at FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ?",
-        )
-        .bind(hash_token(&token))
-        .fetch_optional(&state.db)
-        .await?;
-        let (agent_id, display_name, expires_at) = row.ok_or_else(unauthorized)?;
-        if !chrono::DateTime::parse_from_rfc3339(&expires_at).is_ok_and(|t| t > Utc::now()) {
+        let (agent_id, display_name, expires_ms) = state.store.agent_session(&hash_token(&token)).await?.ok_or_else(unauthorized)?;
+        if expires_ms <= now_ms() {
             return Err(unauthorized());
         }
         Ok(AgentSession { agent_id, display_name })
     }
 }
 
-/// Live events for agents, and which agents have a console connected.
-pub struct AgentHub {
-    tx: broadcast::Sender<(Option<String>, AgentEvent)>,
-    presence: Mutex<HashMap<String, (usize, Instant)>>,
-    /// Agents marked online before a restart get one timeout's grace to reconnect.
-    started: Instant,
-}
-
-impl Default for AgentHub {
-    fn default() -> Self {
-        AgentHub { tx: broadcast::channel(1024).0, presence: Mutex::new(HashMap::new()), started: Instant::now() }
-    }
-}
-
-impl AgentHub {
-    /// Sends an event to one agent (`Some(id)`) or to all (`None`).
-    pub fn send(&self, to: Option<&str>, event: AgentEvent) {
-        let _ = self.tx.send((to.map(Into::into), event));
-    }
-
-    /// Notes that the agent was seen now (went online, or a console connected or disconnected).
-    pub fn seen(&self, agent_id: &str) {
-        let mut p = self.presence.lock().expect("presence lock");
-        p.entry(agent_id.into()).or_insert((0, Instant::now())).1 = Instant::now();
-    }
-
-    fn connect(&self, agent_id: &str) {
-        let mut p = self.presence.lock().expect("presence lock");
-        let e = p.entry(agent_id.into()).or_insert((0, Instant::now()));
-        e.0 += 1;
-        e.1 = Instant::now();
-    }
-
-    fn disconnect(&self, agent_id: &str) {
-        let mut p = self.presence.lock().expect("presence lock");
-        if let Some(e) = p.get_mut(agent_id) {
-            e.0 = e.0.saturating_sub(1);
-            e.1 = Instant::now();
-        }
-    }
-
-    /// Whether the agent has had no console connected for longer than `timeout`.
-    pub fn gone_for(&self, agent_id: &str, timeout: Duration) -> bool {
-        let p = self.presence.lock().expect("presence lock");
-        match p.get(agent_id) {
-            Some((streams, since)) => *streams == 0 && since.elapsed() > timeout,
-            None => self.started.elapsed() > timeout,
-        }
-    }
-
-    /// Consoles connected now (metrics).
-    pub fn connected(&self) -> usize {
-        self.presence.lock().expect("presence lock").values().map(|(n, _)| *n).sum()
-    }
-}
-
-/// Decrements the connection count when an agent's stream ends.
-struct Connected {
-    state: AppState,
-    agent_id: String,
-}
-
-impl Drop for Connected {
-    fn drop(&mut self) {
-        self.state.agent_hub.disconnect(&self.agent_id);
-    }
-}
-
-async fn events(State(state): State<AppState>, agent: AgentSession) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    let mut rx = state.agent_hub.tx.subscribe();
-    state.agent_hub.connect(&agent.agent_id);
-    let guard = Connected { state: state.clone(), agent_id: agent.agent_id.clone() };
-    let snapshot = handoff::queue_snapshot(&state).await?;
-    let me = agent.agent_id.clone();
-    let mut stop = state.shutdown.subscribe();
-    let stream = async_stream::stream! {
-        let _guard = guard;
-        yield Ok(SseEvent::default().comment("connected"));
-        yield Ok(to_sse(&AgentEvent::Queue { snapshot }));
-        loop {
-            let next = tokio::select! {
-                r = rx.recv() => Some(r),
-                _ = stop.wait_for(|s| *s) => None,
-            };
-            let Some(next) = next else {
-                yield Ok(crate::events::restart_hint());
-                return;
-            };
-            match next {
-                Ok((to, event)) if to.as_deref().is_none_or(|t| t == me) => yield Ok(to_sse(&event)),
-                Ok(_) => continue,
-                // A slow console missed events: end the stream; the console reconnects and refetches
-                // its queue and transcripts, so nothing stays missing.
-                Err(broadcast::error::RecvError::Lagged(_)) => return,
-                Err(broadcast::error::RecvError::Closed) => return,
-            }
-        }
-    };
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-fn to_sse(event: &AgentEvent) -> SseEvent {
-    let name = match event {
-        AgentEvent::Queue { .. } => "queue",
-        AgentEvent::Conversation { .. } => "conversation",
-        AgentEvent::Profile { .. } => "profile",
-    };
-    SseEvent::default().event(name).data(serde_json::to_string(event).unwrap_or_default())
-}
-
-/// Every second: online agents whose console has been gone longer than the timeout go offline.
-pub fn spawn_sweeper(state: AppState) {
-    tokio::spawn(async move {
-        let timeout = Duration::from_secs(state.config.agent_timeout_secs);
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        let mut ticks: u64 = 0;
-        loop {
-            tick.tick().await;
-            ticks += 1;
-            // Support hours can end while shoppers wait: once a minute the queue is checked.
-            if ticks % 60 == 0 && !state.config.support_hours.is_open(chrono::Utc::now()) {
-                if let Err(e) = handoff::refresh_queue(&state).await {
-                    tracing::warn!(error = %e, "queue check at the end of support hours failed");
-                }
-            }
-            let online: Vec<(String, String)> =
-                match sqlx::query_as("SELECT id, display_name FROM agents WHERE online = 1").fetch_all(&state.db).await {
-                    Ok(v) => v,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "sweeper query failed");
-                        continue;
-                    }
-                };
-            for (id, name) in online {
-                if state.agent_hub.gone_for(&id, timeout) {
-                    tracing::info!(agent = %id, "agent console gone; taking the agent offline");
-                    if let Err(e) = go_offline(&state, &id, &handoff::Why { key: "agent_disconnected", agent: &name }).await {
-                        tracing::warn!(error = %e, "taking a vanished agent offline failed");
-                    }
-                }
-            }
-        }
-    });
-}

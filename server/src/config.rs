@@ -11,9 +11,16 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "TANDEM_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Directory holding the SQLite database file; created on first start.
+    /// Directory holding the SQLite database file (when no `--database-url` is given); created on first start.
     #[arg(long, env = "TANDEM_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// The database: `postgres://user@host:port/db` (several instances may share it), or unset for
+    /// the SQLite file `tandem.db` in the data directory (one instance).
+    #[arg(long, env = "TANDEM_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Connections each instance opens to PostgreSQL.
+    #[arg(long, env = "TANDEM_DATABASE_CONNECTIONS", default_value_t = 16)]
+    pub database_connections: u32,
     /// Directory with the built web assets (`embed/`, `console/`), the loader and the demo page.
     #[arg(long, env = "TANDEM_ASSETS_DIR", default_value = "dist")]
     pub assets_dir: PathBuf,
@@ -51,6 +58,8 @@ impl Config {
         Config {
             bind: "127.0.0.1:0".parse().unwrap(),
             data_dir,
+            database_url: None,
+            database_connections: 16,
             assets_dir,
             demo_dir,
             demo: true,

@@ -12,8 +12,9 @@ use tandem_protocol::{
 };
 
 use crate::error::{ApiError, ApiJson, ApiResult};
-use crate::events::{self, AppendOptions, Appended};
+use crate::events;
 use crate::sessions::ShopperSession;
+use crate::store::{ms_to_rfc3339, now_ms, Append, Appended, Change, NewConversation, Status};
 use crate::{handoff, now_rfc3339, AppState};
 
 /// Routes of this module.
@@ -70,27 +71,11 @@ pub fn parse_client_id(raw: &str) -> ApiResult<&str> {
     }
 }
 
-/// The stored row of a conversation that authorisation and state changes need.
-pub struct ConversationRow {
-    pub shopper_id: String,
-    pub identified: bool,
-    pub state: ConversationState,
-    pub last_seq: u64,
-    pub created_at: String,
-    /// The language the conversation is written in (see migration 0003).
-    pub locale: String,
-}
+pub use crate::store::ConversationRow;
 
 /// Loads a conversation's row, or 404.
 pub async fn load_row(state: &AppState, id: &str) -> ApiResult<ConversationRow> {
-    let row: Option<(String, bool, String, i64, String, String)> =
-        sqlx::query_as("SELECT shopper_id, identified, state, last_seq, created_at, locale FROM conversations WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&state.db)
-            .await?;
-    let (shopper_id, identified, state_json, last_seq, created_at, locale) =
-        row.ok_or_else(|| ApiError::not_found("unknown_conversation", "This conversation does not exist."))?;
-    Ok(ConversationRow { shopper_id, identified, state: serde_json::from_str(&state_json)?, last_seq: last_seq as u64, created_at, locale })
+    state.store.conversation(id).await?.ok_or_else(|| ApiError::not_found("unknown_conversation", "This conversation does not exist."))
 }
 
 /// Loads a conversation and checks that it belongs to the session's shopper (403 otherwise).
@@ -116,36 +101,27 @@ pub async fn messages(state: &AppState, id: &str) -> ApiResult<Vec<Message>> {
 
 async fn create(State(state): State<AppState>, session: ShopperSession) -> ApiResult<(StatusCode, Json<Conversation>)> {
     let id = uuid::Uuid::new_v4().to_string();
-    let now = now_rfc3339();
+    let now = now_ms();
     let initial = ConversationState::Assistant;
-    sqlx::query(
-        "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, created_at, updated_at, locale)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(&session.shopper_id)
-    .bind(&session.merchant_id)
-    .bind(session.identified)
-    .bind(serde_json::to_string(&initial)?)
-    .bind(initial.status())
-    .bind(&now)
-    .bind(&now)
-    .bind(state.assistant.pack().locale_or_default(&session.locale).code.as_str())
-    .execute(&state.db)
-    .await?;
-    Ok((StatusCode::CREATED, Json(Conversation { id, state: initial, last_seq: 0, created_at: now, messages: vec![] })))
+    state
+        .store
+        .create_conversation(&NewConversation {
+            id: &id,
+            shopper_id: &session.shopper_id,
+            merchant_id: &session.merchant_id,
+            identified: session.identified,
+            state: &initial,
+            locale: state.assistant.pack().locale_or_default(&session.locale).code.as_str(),
+            created_ms: now,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(Conversation { id, state: initial, last_seq: 0, created_at: ms_to_rfc3339(now), messages: vec![] })))
 }
 
 /// `GET /v1/conversations/latest`: the shopper's newest conversation with this merchant, so a new
 /// tab or a browser without third-party storage resumes instead of starting over.
 async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiResult<Json<Conversation>> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE shopper_id = ? AND merchant_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
-    )
-    .bind(&session.shopper_id)
-    .bind(&session.merchant_id)
-    .fetch_optional(&state.db)
-    .await?;
+    let id = state.store.latest_conversation(&session.shopper_id, &session.merchant_id).await?;
     let id = id.ok_or_else(|| ApiError::not_found("no_conversation", "This shopper has no conversation yet."))?;
     fetch(State(state), session, Path(id)).await
 }
@@ -153,7 +129,7 @@ async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiRe
 async fn fetch(State(state): State<AppState>, session: ShopperSession, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
     let row = authorize(&state, &session, &id).await?;
     let messages = messages(&state, &id).await?;
-    Ok(Json(Conversation { id, state: row.state, last_seq: row.last_seq, created_at: row.created_at, messages }))
+    Ok(Json(Conversation { id, state: row.state, last_seq: row.last_seq, created_at: ms_to_rfc3339(row.created_ms), messages }))
 }
 
 /// Builds a message as stored: one paragraph holding the text.
@@ -172,7 +148,7 @@ pub fn text_message(seq: u64, author: Author, author_name: Option<String>, clien
 }
 
 /// Statuses in which a shopper may still write.
-const OPEN_STATUSES: [&str; 4] = ["assistant", "queued", "with_agent", "awaiting_reply"];
+const OPEN_STATUSES: [Status; 4] = [Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply];
 
 async fn send(
     State(state): State<AppState>,
@@ -185,16 +161,20 @@ async fn send(
     let text = MessageText::parse(&body.text)?;
     // The status check is part of the append itself: a resolve that lands first refuses the message
     // instead of burying it in a closed conversation.
-    let options = AppendOptions { client_id: Some(client_id), new_state: None, only_if: Some(&OPEN_STATUSES) };
-    let appended = events::append(&state, &id, options, |seq| Event::Message {
-        message: text_message(seq, Author::Shopper, None, Some(client_id), text.as_str()),
-    })
+    let appended = events::append(
+        &state,
+        Append {
+            client_id: Some(client_id.into()),
+            only_if: OPEN_STATUSES.to_vec(),
+            ..Append::event(&id, Event::Message { message: text_message(0, Author::Shopper, None, Some(client_id), text.as_str()) })
+        },
+    )
     .await?;
     match appended {
         Appended::Duplicate(Event::Message { message }) => Ok((StatusCode::OK, Json(SendAck { message, duplicate: true }))),
         Appended::New(Event::Message { message }, status) => {
             // Only the status at the moment of storing decides whether the assistant answers.
-            if status == "assistant" {
+            if status == Status::Assistant {
                 let state = state.clone();
                 let (text, seq) = (text.as_str().to_string(), message.seq);
                 tokio::spawn(async move { assistant_reply(&state, &id, &text, seq).await });
@@ -227,6 +207,12 @@ async fn assistant_reply(state: &AppState, id: &str, question: &str, question_se
     state.release_reply_lock(id, lock);
 }
 
+/// The idempotency key of the assistant's reply to the message at `question_seq`. Shopper keys
+/// cannot contain ':', so no shopper message can take it.
+pub fn reply_key(question_seq: u64) -> String {
+    format!("assistant:{question_seq}")
+}
+
 /// Computes and stores the assistant's reply to the message at `question_seq`; hands off when the
 /// reply says so. Nothing is stored if a person took the conversation meanwhile.
 async fn answer(state: &AppState, id: &str, question: &str, question_seq: u64) -> ApiResult<()> {
@@ -242,27 +228,34 @@ async fn answer(state: &AppState, id: &str, question: &str, question_seq: u64) -
     let ctx = Context { today: state.today(), history: &history, account: account.as_ref(), locale: &row.locale, hours: state.config.support_hours };
     let reply = state.assistant.reply(question, &ctx);
     let handoff_reason = reply.meta.handoff;
-    if reply.locale != row.locale {
-        // The shopper wrote in another of the pack's languages: the server's sentences follow.
-        sqlx::query("UPDATE conversations SET locale = ? WHERE id = ?").bind(&reply.locale).bind(id).execute(&state.db).await?;
-    }
-    let options = AppendOptions { only_if: Some(&["assistant"]), ..AppendOptions::default() };
-    let appended = events::append(state, id, options, |seq| Event::Message {
-        message: Message {
-            id: uuid::Uuid::new_v4().to_string(),
-            client_id: None,
-            seq,
-            author: Author::Assistant,
-            author_name: None,
-            text: reply.text,
-            blocks: reply.blocks,
-            created_at: now_rfc3339(),
-            meta: Some(reply.meta),
+    let message = Message {
+        id: uuid::Uuid::new_v4().to_string(),
+        client_id: None,
+        seq: 0,
+        author: Author::Assistant,
+        author_name: None,
+        text: reply.text,
+        blocks: reply.blocks,
+        created_at: now_rfc3339(),
+        meta: Some(reply.meta),
+    };
+    let appended = events::append(
+        state,
+        Append {
+            // One reply per question, whichever instance (or retry) computes it.
+            client_id: Some(reply_key(question_seq)),
+            only_if: vec![Status::Assistant],
+            change: Change {
+                // The shopper wrote in another of the pack's languages: the server's sentences follow.
+                locale: (reply.locale != row.locale).then(|| reply.locale.clone()),
+                ..Change::default()
+            },
+            ..Append::event(id, Event::Message { message })
         },
-    })
+    )
     .await?;
-    if let Appended::Refused(_) = appended {
-        // A person has it now: the assistant stays quiet.
+    if !matches!(appended, Appended::New(..)) {
+        // A person has it now (the assistant stays quiet), or this question was answered already.
         state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
         return Ok(());
     }

@@ -17,7 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::{ApiError, ApiResult};
 use crate::identity::{self, IdentityClaims};
-use crate::ledger::SqliteLedger;
+use crate::ledger::StoreLedger;
 use crate::merchants::{self, Merchant};
 use crate::AppState;
 
@@ -78,12 +78,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("seeding the themed demo merchant: {e}"))?;
-    SqliteLedger::new(state.db.clone()).seed_demo(state.today()).await?;
+    StoreLedger::new(state.store.clone()).seed_demo(state.today()).await?;
     for (email, name, password) in DEMO_AGENTS {
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT id FROM agents WHERE email = ?").bind(email).fetch_optional(&state.db).await?;
-        if exists.is_none() {
-            crate::agents::add_agent(state, email, name, password, 3).await?;
+        if !state.store.agent_email_exists(email).await? {
+            match crate::agents::add_agent(state, email, name, password, 3).await {
+                Ok(_) => {}
+                // Another instance seeding the same database at the same moment added them first.
+                Err(_) if state.store.agent_email_exists(email).await? => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(())

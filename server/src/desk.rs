@@ -14,8 +14,9 @@ use tandem_protocol::{
 use crate::agents::AgentSession;
 use crate::conversations::{authorize, load_row, messages, parse_client_id, text_message, MessageText};
 use crate::error::{ApiError, ApiJson, ApiResult};
-use crate::events::{self, AppendOptions, Appended};
+use crate::events;
 use crate::handoff::{held_by, items};
+use crate::store::{ms_to_rfc3339, Append, Appended, ListFilter, NoticeKind, Status};
 use crate::sessions::ShopperSession;
 use crate::AppState;
 
@@ -77,11 +78,7 @@ pub fn account_view(account: &AccountSnapshot) -> AccountView {
 /// (to decide what to take); a conversation held by another agent may not.
 pub async fn view(state: &AppState, agent: &AgentSession, id: &str) -> ApiResult<AgentConversation> {
     let row = load_row(state, id).await?;
-    let (holder, reason, contact): (Option<String>, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT agent_id, handoff_reason, contact FROM conversations WHERE id = ?")
-            .bind(id)
-            .fetch_one(&state.db)
-            .await?;
+    let (holder, reason, contact) = (row.agent_id.clone(), row.handoff_reason.clone(), row.contact.clone());
     let mine = holder.as_deref() == Some(agent.agent_id.as_str());
     let readable = mine || matches!(row.state, ConversationState::Queued { .. } | ConversationState::AwaitingReply { .. });
     if !readable {
@@ -95,7 +92,7 @@ pub async fn view(state: &AppState, agent: &AgentSession, id: &str) -> ApiResult
     Ok(AgentConversation {
         shopper_name: account.as_ref().map(|a| a.name.clone()),
         account: account.as_ref().map(account_view),
-        conversation: Conversation { id: id.into(), state: row.state, last_seq: row.last_seq, created_at: row.created_at, messages: msgs },
+        conversation: Conversation { id: id.into(), state: row.state, last_seq: row.last_seq, created_at: ms_to_rfc3339(row.created_ms), messages: msgs },
         summary,
         contact,
         assigned_to_me: mine,
@@ -107,7 +104,7 @@ async fn fetch(State(state): State<AppState>, agent: AgentSession, Path(id): Pat
 }
 
 async fn mine(State(state): State<AppState>, agent: AgentSession) -> ApiResult<Json<Vec<QueueItem>>> {
-    Ok(Json(items(&state, "c.agent_id = ? AND c.status = 'with_agent' ORDER BY c.updated_at DESC", Some(&agent.agent_id)).await?))
+    Ok(Json(items(&state, ListFilter::HeldBy(&agent.agent_id)).await?))
 }
 
 async fn reply(
@@ -119,11 +116,13 @@ async fn reply(
     let client_id = parse_client_id(&body.client_id)?;
     let text = MessageText::parse(&body.text)?;
     held_by(&state, &agent, &id).await?;
-    let options = AppendOptions { client_id: Some(client_id), new_state: None, only_if: Some(&["with_agent"]) };
-    let appended = events::append(&state, &id, options, |seq| {
-        Event::Message { message: text_message(seq, Author::Agent, Some(agent.display_name.clone()), Some(client_id), text.as_str()) }
-    })
-    .await?;
+    let message = text_message(0, Author::Agent, Some(agent.display_name.clone()), Some(client_id), text.as_str());
+    let append = Append {
+        client_id: Some(client_id.into()),
+        only_if: vec![Status::WithAgent],
+        ..Append::event(&id, Event::Message { message })
+    };
+    let appended = events::append(&state, append).await?;
     match appended {
         Appended::New(Event::Message { message }, _) => Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false }))),
         Appended::Refused(_) => Err(ApiError::conflict("not_assigned", "This conversation is no longer with you.")),
@@ -139,7 +138,12 @@ async fn agent_typing(
     ApiJson(body): ApiJson<Typing>,
 ) -> ApiResult<StatusCode> {
     held_by(&state, &agent, &id).await?;
-    state.hub.publish(&id, Event::Typing { author: Author::Agent, active: body.active });
+    let event = Event::Typing { author: Author::Agent, active: body.active };
+    state.hub.publish(&id, event);
+    state
+        .store
+        .notify(&[NoticeKind::Typing { conversation_id: id, author: Author::Agent, active: body.active, holder: None }])
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -149,17 +153,17 @@ async fn shopper_typing(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Typing>,
 ) -> ApiResult<StatusCode> {
-    authorize(&state, &session, &id).await?;
-    let holder: Option<String> = sqlx::query_scalar("SELECT agent_id FROM conversations WHERE id = ? AND status = 'with_agent'")
-        .bind(&id)
-        .fetch_optional(&state.db)
-        .await?
-        .flatten();
+    let row = authorize(&state, &session, &id).await?;
+    let holder = row.agent_id.filter(|_| row.status == Status::WithAgent);
     if let Some(agent_id) = holder {
         state.agent_hub.send(
             Some(&agent_id),
-            AgentEvent::Conversation { conversation_id: id, event: Event::Typing { author: Author::Shopper, active: body.active } },
+            AgentEvent::Conversation { conversation_id: id.clone(), event: Event::Typing { author: Author::Shopper, active: body.active } },
         );
+        state
+            .store
+            .notify(&[NoticeKind::Typing { conversation_id: id, author: Author::Shopper, active: body.active, holder: Some(agent_id) }])
+            .await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -78,9 +78,15 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        ApiError::Internal(format!("database: {e}"))
+/// Storage errors, answered in one place: a taken unique value is a 409, anything else a 500
+/// (logged with its cause; the client gets the generic sentence).
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Taken(what) => ApiError::conflict("already_exists", format!("{what} already exists.")),
+            crate::store::StoreError::Closed => ApiError::Internal("the store is shutting down".into()),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -1,11 +1,12 @@
 //! Account data: the [`Ledger`] trait through which the assistant reads a shopper's orders, and the
-//! SQLite implementation that holds the demo shopper. A provider plugs in its own ledger by
-//! implementing the trait over its systems.
+//! implementation over the store's `ledger_*` tables that holds the demo shopper. A provider plugs
+//! in its own ledger by implementing the trait over its systems.
 
 use chrono::NaiveDate;
 use futures_util::future::BoxFuture;
-use sqlx::SqlitePool;
 use tandem_assistant::{AccountSnapshot, Order};
+
+use crate::store::Store;
 
 /// Read access to shoppers' accounts.
 pub trait Ledger: Send + Sync {
@@ -13,35 +14,22 @@ pub trait Ledger: Send + Sync {
     fn snapshot<'a>(&'a self, shopper_id: &'a str) -> BoxFuture<'a, anyhow::Result<Option<AccountSnapshot>>>;
 }
 
-/// Orders stored as JSON snapshots in the server's own SQLite database.
-pub struct SqliteLedger {
-    db: SqlitePool,
+/// Orders stored as JSON snapshots in the server's own database.
+pub struct StoreLedger {
+    store: Store,
 }
 
-impl SqliteLedger {
-    /// A ledger over the `ledger_*` tables of `db`.
-    pub fn new(db: SqlitePool) -> Self {
-        SqliteLedger { db }
+impl StoreLedger {
+    /// A ledger over the store's `ledger_*` tables.
+    pub fn new(store: Store) -> Self {
+        StoreLedger { store }
     }
 
     /// Replaces a shopper's account with `account` (used to seed the demo shopper).
     pub async fn put(&self, account: &AccountSnapshot) -> anyhow::Result<()> {
-        let mut tx = self.db.begin().await?;
-        sqlx::query("DELETE FROM ledger_orders WHERE shopper_id = ?").bind(&account.shopper_id).execute(&mut *tx).await?;
-        sqlx::query("INSERT OR REPLACE INTO ledger_shoppers (shopper_id, name) VALUES (?, ?)")
-            .bind(&account.shopper_id)
-            .bind(&account.name)
-            .execute(&mut *tx)
-            .await?;
-        for order in &account.orders {
-            sqlx::query("INSERT INTO ledger_orders (shopper_id, order_id, snapshot) VALUES (?, ?, ?)")
-                .bind(&account.shopper_id)
-                .bind(&order.id)
-                .bind(serde_json::to_string(order)?)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        let orders =
+            account.orders.iter().map(|o| Ok((o.id.clone(), serde_json::to_string(o)?))).collect::<anyhow::Result<Vec<_>>>()?;
+        self.store.put_account(&account.shopper_id, &account.name, &orders).await?;
         Ok(())
     }
 
@@ -51,19 +39,10 @@ impl SqliteLedger {
     }
 }
 
-impl Ledger for SqliteLedger {
+impl Ledger for StoreLedger {
     fn snapshot<'a>(&'a self, shopper_id: &'a str) -> BoxFuture<'a, anyhow::Result<Option<AccountSnapshot>>> {
         Box::pin(async move {
-            let name: Option<String> = sqlx::query_scalar("SELECT name FROM ledger_shoppers WHERE shopper_id = ?")
-                .bind(shopper_id)
-                .fetch_optional(&self.db)
-                .await?;
-            let Some(name) = name else { return Ok(None) };
-            let rows: Vec<String> =
-                sqlx::query_scalar("SELECT snapshot FROM ledger_orders WHERE shopper_id = ? ORDER BY order_id")
-                    .bind(shopper_id)
-                    .fetch_all(&self.db)
-                    .await?;
+            let Some((name, rows)) = self.store.account(shopper_id).await? else { return Ok(None) };
             let orders = rows.iter().map(|r| serde_json::from_str::<Order>(r)).collect::<Result<Vec<_>, _>>()?;
             Ok(Some(AccountSnapshot { shopper_id: shopper_id.into(), name, orders }))
         })

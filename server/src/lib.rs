@@ -6,7 +6,6 @@ pub mod agents;
 pub mod assets;
 pub mod config;
 pub mod conversations;
-pub mod db;
 pub mod demo;
 pub mod desk;
 pub mod error;
@@ -15,9 +14,12 @@ pub mod handoff;
 pub mod hours;
 pub mod identity;
 pub mod ledger;
+pub mod live;
 pub mod merchants;
 pub mod metrics;
+pub mod presence;
 pub mod sessions;
+pub mod store;
 pub mod wait;
 
 use std::sync::Arc;
@@ -25,7 +27,6 @@ use std::sync::Arc;
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use chrono::{NaiveDate, Utc};
-use sqlx::SqlitePool;
 use tandem_assistant::Assistant;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -34,7 +35,8 @@ pub use config::Config;
 /// Everything handlers share. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    /// Every query goes through the store (SQLite or PostgreSQL).
+    pub store: store::Store,
     pub config: Arc<Config>,
     pub hub: Arc<events::Hub>,
     /// Live events for agents' consoles, and which consoles are connected.
@@ -44,8 +46,6 @@ pub struct AppState {
     /// The origin the widget is served from (`http://localhost:8080`), used for the loader, the
     /// demo page and `postMessage` targets.
     pub public_origin: Arc<str>,
-    /// Serialises writers so that sequence numbers are published in the order they are committed.
-    write_lock: Arc<tokio::sync::Mutex<()>>,
     /// Set once when the server shuts down: open streams tell their clients to reconnect and end.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
     /// One assistant reply at a time per conversation, so replies come back in question order.
@@ -55,16 +55,18 @@ pub struct AppState {
 impl AppState {
     /// Opens the database, seeds the demo data in demo mode, and assembles the state.
     pub async fn new(config: Config, assistant: Arc<Assistant>, public_origin: String) -> anyhow::Result<Self> {
-        let db = db::open(&config.data_dir).await?;
-        let sqlite_ledger = ledger::SqliteLedger::new(db.clone());
+        let hub = Arc::new(events::Hub::default());
+        let agent_hub = Arc::new(agents::AgentHub::default());
+        let url = store::database_url(config.database_url.as_deref(), &config.data_dir)?;
+        let connections = if url.starts_with("sqlite:") { 8 } else { config.database_connections };
+        let store = store::Store::open(&url, connections, live::on_commit(hub.clone(), agent_hub.clone())).await?;
         let state = AppState {
-            db,
-            hub: Arc::new(events::Hub::default()),
-            agent_hub: Arc::new(agents::AgentHub::default()),
+            ledger: Arc::new(ledger::StoreLedger::new(store.clone())),
+            store,
+            hub,
+            agent_hub,
             assistant,
-            ledger: Arc::new(sqlite_ledger),
             public_origin: public_origin.into(),
-            write_lock: Arc::new(tokio::sync::Mutex::new(())),
             shutdown: Arc::new(tokio::sync::watch::channel(false).0),
             reply_locks: Arc::default(),
             config: Arc::new(config),
@@ -73,6 +75,7 @@ impl AppState {
             demo::seed(&state).await?;
         }
         agents::spawn_sweeper(state.clone());
+        live::follow_other_instances(&state);
         Ok(state)
     }
 
@@ -167,6 +170,7 @@ pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<
     while state.replies_in_flight() > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    state.store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -30,20 +30,18 @@ pub struct Merchant {
 
 /// Loads a merchant, or 404.
 pub async fn load(state: &AppState, id: &str) -> ApiResult<Merchant> {
-    let row: Option<(String, String, String, String)> =
-        sqlx::query_as("SELECT name, provider_name, theme, allowed_origins FROM merchants WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&state.db)
-            .await?;
-    let (name, provider_name, theme, origins) =
-        row.ok_or_else(|| ApiError::not_found("unknown_merchant", format!("No merchant with id '{id}' is configured.")))?;
+    let row = state
+        .store
+        .merchant(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("unknown_merchant", format!("No merchant with id '{id}' is configured.")))?;
     Ok(Merchant {
-        id: id.into(),
-        name,
-        provider_name,
+        id: row.id,
+        name: row.name,
+        provider_name: row.provider_name,
         // Stored themes passed `checked_theme`; rows from before the check are made safe here.
-        theme: safe_theme(serde_json::from_str(&theme)?),
-        allowed_origins: serde_json::from_str(&origins)?,
+        theme: safe_theme(serde_json::from_str(&row.theme)?),
+        allowed_origins: serde_json::from_str(&row.allowed_origins)?,
     })
 }
 
@@ -51,13 +49,15 @@ pub async fn load(state: &AppState, id: &str) -> ApiResult<Merchant> {
 /// unreadable on its accent is corrected (see `checked_theme`), never stored as it came.
 pub async fn upsert(state: &AppState, m: &Merchant) -> ApiResult<()> {
     let theme = checked_theme(&m.theme)?;
-    sqlx::query("INSERT OR REPLACE INTO merchants (id, name, provider_name, theme, allowed_origins) VALUES (?, ?, ?, ?, ?)")
-        .bind(&m.id)
-        .bind(&m.name)
-        .bind(&m.provider_name)
-        .bind(serde_json::to_string(&theme)?)
-        .bind(serde_json::to_string(&m.allowed_origins)?)
-        .execute(&state.db)
+    state
+        .store
+        .upsert_merchant(&crate::store::StoredMerchant {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            provider_name: m.provider_name.clone(),
+            theme: serde_json::to_string(&theme)?,
+            allowed_origins: serde_json::to_string(&m.allowed_origins)?,
+        })
         .await?;
     Ok(())
 }

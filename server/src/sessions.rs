@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use tandem_protocol::{CreateSession, Session, Shopper};
 
 use crate::error::{ApiError, ApiJson, ApiResult};
-use crate::{identity, now_rfc3339, AppState};
+use crate::store::{now_ms, NewSession};
+use crate::{identity, AppState};
 
 /// How long a shopper session lasts.
 const SESSION_DAYS: i64 = 30;
@@ -60,10 +61,11 @@ async fn resume_session(
 ) -> ApiResult<(HeaderMap, Json<Session>)> {
     let none = || ApiError::unauthorized("no_session", "There is no session to resume. Start a new session.");
     let token = cookie_token(&headers).ok_or_else(none)?;
-    let (session, expires_at) = lookup(&state, &token).await?.ok_or_else(none)?;
-    if !is_live(&expires_at) || session.merchant_id != req.merchant_id {
+    let (session, expires_ms) = lookup(&state, &token).await?.ok_or_else(none)?;
+    if !is_live(expires_ms) || session.merchant_id != req.merchant_id {
         return Err(none());
     }
+    let expires_at = expiry_text(expires_ms);
     let mut out = HeaderMap::new();
     out.insert(header::SET_COOKIE, session_cookie(&token, SESSION_DAYS * 86_400));
     let shopper = Shopper { id: session.shopper_id, name: session.shopper_name, identified: session.identified };
@@ -79,7 +81,7 @@ async fn end_session(State(state): State<AppState>, headers: HeaderMap) -> ApiRe
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     for token in bearer.into_iter().chain(cookie_token(&headers)) {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(hash_token(&token)).execute(&state.db).await?;
+        state.store.delete_session(&hash_token(&token)).await?;
     }
     let mut out = HeaderMap::new();
     out.insert(header::SET_COOKIE, session_cookie("", 0));
@@ -116,11 +118,7 @@ async fn create_session(
     if merchant_id.is_empty() {
         return Err(ApiError::field("missing_merchant", "merchant_id", "merchant_id is required."));
     }
-    let known: Option<String> = sqlx::query_scalar("SELECT id FROM merchants WHERE id = ?")
-        .bind(merchant_id)
-        .fetch_optional(&state.db)
-        .await?;
-    if known.is_none() {
+    if !state.store.merchant_exists(merchant_id).await? {
         return Err(ApiError::not_found("unknown_merchant", format!("No merchant with id '{merchant_id}' is configured.")));
     }
     let locale = req.locale.as_deref().and_then(normalise_locale).unwrap_or_else(|| "en".into());
@@ -139,21 +137,24 @@ async fn create_session(
     };
 
     let token = new_token();
-    let expires_at = (Utc::now() + Duration::days(SESSION_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, shopper_id, shopper_name, identified, merchant_id, locale, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(hash_token(&token))
-    .bind(&shopper.id)
-    .bind(&shopper.name)
-    .bind(shopper.identified)
-    .bind(merchant_id)
-    .bind(&locale)
-    .bind(now_rfc3339())
-    .bind(&expires_at)
-    .execute(&state.db)
-    .await?;
+    let now = Utc::now();
+    // Whole seconds: the expiry the client is shown is exactly the one stored.
+    let expires_ms = (now + Duration::days(SESSION_DAYS)).timestamp() * 1000;
+    let token_hash = hash_token(&token);
+    state
+        .store
+        .create_session(&NewSession {
+            token_hash: &token_hash,
+            shopper_id: &shopper.id,
+            shopper_name: shopper.name.as_deref(),
+            identified: shopper.identified,
+            merchant_id,
+            locale: &locale,
+            created_ms: now.timestamp_millis(),
+            expires_ms,
+        })
+        .await?;
+    let expires_at = expiry_text(expires_ms);
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, session_cookie(&token, SESSION_DAYS * 86_400));
     Ok((StatusCode::CREATED, headers, Json(Session { token, shopper, locale, expires_at })))
@@ -168,21 +169,27 @@ fn normalise_locale(tag: &str) -> Option<String> {
     ok.then(|| tag.to_string())
 }
 
-/// The stored session behind a token, with its expiry (RFC 3339).
-async fn lookup(state: &AppState, token: &str) -> ApiResult<Option<(ShopperSession, String)>> {
-    let row: Option<(String, Option<String>, bool, String, String, String)> = sqlx::query_as(
-        "SELECT shopper_id, shopper_name, identified, merchant_id, locale, expires_at FROM sessions WHERE token_hash = ?",
-    )
-    .bind(hash_token(token))
-    .fetch_optional(&state.db)
-    .await?;
-    Ok(row.map(|(shopper_id, shopper_name, identified, merchant_id, locale, expires_at)| {
-        (ShopperSession { shopper_id, shopper_name, identified, merchant_id, locale }, expires_at)
+/// The stored session behind a token, with its expiry (milliseconds since the epoch).
+async fn lookup(state: &AppState, token: &str) -> ApiResult<Option<(ShopperSession, i64)>> {
+    Ok(state.store.session(&hash_token(token)).await?.map(|s| {
+        let session = ShopperSession {
+            shopper_id: s.shopper_id,
+            shopper_name: s.shopper_name,
+            identified: s.identified,
+            merchant_id: s.merchant_id,
+            locale: s.locale,
+        };
+        (session, s.expires_ms)
     }))
 }
 
-fn is_live(expires_at: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(expires_at).is_ok_and(|t| t > Utc::now())
+fn is_live(expires_ms: i64) -> bool {
+    expires_ms > now_ms()
+}
+
+/// An expiry as the API shows it (RFC 3339, whole seconds).
+fn expiry_text(expires_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(expires_ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl FromRequestParts<AppState> for ShopperSession {
@@ -199,10 +206,10 @@ impl FromRequestParts<AppState> for ShopperSession {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("missing_token", "The Authorization header must be `Bearer <token>`."))?;
-        let Some((session, expires_at)) = lookup(state, token).await? else {
+        let Some((session, expires_ms)) = lookup(state, token).await? else {
             return Err(ApiError::unauthorized("invalid_session", "This session is not valid. Start a new session."));
         };
-        if !is_live(&expires_at) {
+        if !is_live(expires_ms) {
             return Err(ApiError::unauthorized("session_expired", "This session has expired. Start a new session."));
         }
         Ok(session)

@@ -1,0 +1,439 @@
+//! The one write path of a conversation: an event appended with the next sequence number and the
+//! state change it records, as one transaction whose conditions are in its statements (the
+//! conversation's status, the claiming agent being online and below capacity, an idempotency key
+//! not used yet). One writer task per instance commits appends; those waiting at the same moment
+//! share one transaction (group commit), so a burst costs one disk sync instead of one each. If a
+//! shared transaction fails (a deadlock with another instance, a constraint), each of its appends
+//! is retried alone, so one bad append never fails its neighbours.
+
+use std::sync::Arc;
+
+use sqlx::{Any, AnyPool, Transaction};
+use tandem_protocol::{Author, ConversationState, Event};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{col, now_ms, Backend, Status, StoreError, StoreResult};
+
+/// Appends one transaction may carry at most.
+const MAX_BATCH: usize = 128;
+
+/// Called for every committed event, in commit order.
+pub type OnCommit = Arc<dyn Fn(&Committed) + Send + Sync>;
+
+/// A committed event, as the live streams need it.
+#[derive(Clone, Debug)]
+pub struct Committed {
+    pub conversation_id: String,
+    pub event: Event,
+    /// The agent holding the conversation after the change, or the one it was just taken from.
+    pub holder: Option<String>,
+    pub status: Status,
+}
+
+/// The conversation enters the queue (a handoff row is opened in the same transaction).
+#[derive(Clone, Debug)]
+pub struct QueueEntry {
+    /// Why; `None` keeps the reason of the previous trip (a conversation returned to the queue).
+    pub reason: Option<String>,
+    pub priority: i64,
+}
+
+/// What happens to the conversation's current handoff row.
+#[derive(Clone, Debug)]
+pub enum HandoffMark {
+    Claimed { agent_id: String },
+    Resolved,
+}
+
+/// What an append changes on the conversation besides its sequence number.
+#[derive(Clone, Debug, Default)]
+pub struct Change {
+    /// The new state (and status).
+    pub state: Option<ConversationState>,
+    /// `Some(Some(agent))` assigns, `Some(None)` releases.
+    pub assign: Option<Option<String>>,
+    pub enqueue: Option<QueueEntry>,
+    pub mark: Option<HandoffMark>,
+    /// Only if this agent is online and below capacity (their row is locked first, so two claims
+    /// by the same agent on two instances cannot both pass the count).
+    pub claim_for: Option<String>,
+    pub contact: Option<String>,
+    pub rating: Option<(i64, Option<String>)>,
+    pub locale: Option<String>,
+}
+
+/// One append.
+#[derive(Clone, Debug)]
+pub struct Append {
+    pub conversation_id: String,
+    /// Idempotency key: a second append with the same key stores nothing and returns the first.
+    pub client_id: Option<String>,
+    /// Only while the conversation's status is one of these (empty: any).
+    pub only_if: Vec<Status>,
+    pub change: Change,
+    /// The event; its sequence number is set when stored.
+    pub event: Event,
+}
+
+impl Append {
+    /// An append of `event` with no conditions and no change.
+    pub fn event(conversation_id: &str, event: Event) -> Self {
+        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], change: Change::default(), event }
+    }
+
+    /// A state change, only while the status is one of `from`.
+    pub fn state(conversation_id: &str, from: &[Status], state: ConversationState) -> Self {
+        let event = Event::State { seq: 0, state: state.clone() };
+        Append {
+            conversation_id: conversation_id.into(),
+            client_id: None,
+            only_if: from.to_vec(),
+            change: Change { state: Some(state), ..Change::default() },
+            event,
+        }
+    }
+}
+
+/// Outcome of an append.
+#[derive(Clone, Debug)]
+pub enum Appended {
+    /// Stored; the status after it.
+    New(Event, Status),
+    /// The idempotency key was used before: the event stored then.
+    Duplicate(Event),
+    /// The conversation's status (given) did not allow it, or the claiming agent could not take it.
+    Refused(Status),
+    /// No such conversation.
+    Missing,
+}
+
+enum Job {
+    Append(Append, oneshot::Sender<StoreResult<Appended>>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The handle to an instance's writer task.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer task.
+    pub fn start(pool: AnyPool, backend: Backend, on_commit: OnCommit) -> Writer {
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(run(pool, backend, on_commit, rx));
+        Writer { tx }
+    }
+
+    /// Waits until every append queued before this call is committed.
+    pub async fn close(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Job::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+impl super::Store {
+    /// Appends an event (see [`Append`]); returns once it is committed.
+    pub async fn append(&self, append: Append) -> StoreResult<Appended> {
+        let (done, result) = oneshot::channel();
+        self.writer.tx.send(Job::Append(append, done)).await.map_err(|_| StoreError::Closed)?;
+        result.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+async fn run(pool: AnyPool, backend: Backend, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut batch = Vec::with_capacity(jobs.len());
+        let mut flushes = Vec::new();
+        for job in jobs {
+            match job {
+                Job::Append(a, done) => batch.push((a, done)),
+                Job::Flush(done) => flushes.push(done),
+            }
+        }
+        if !batch.is_empty() {
+            commit_batch(&pool, backend, &on_commit, batch).await;
+        }
+        for f in flushes {
+            let _ = f.send(());
+        }
+    }
+}
+
+type Pending = (Append, oneshot::Sender<StoreResult<Appended>>);
+
+async fn commit_batch(pool: &AnyPool, backend: Backend, on_commit: &OnCommit, batch: Vec<Pending>) {
+    let appends: Vec<&Append> = batch.iter().map(|(a, _)| a).collect();
+    match apply_in_one_transaction(pool, backend, &appends).await {
+        Ok(results) => finish(on_commit, batch, results),
+        Err(e) if batch.len() == 1 => {
+            let (_, done) = batch.into_iter().next().expect("one");
+            let _ = done.send(Err(e));
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, size = batch.len(), "shared transaction failed; committing its appends one by one");
+            for (append, done) in batch {
+                match apply_in_one_transaction(pool, backend, &[&append]).await {
+                    Ok(results) => finish(on_commit, vec![(append, done)], results),
+                    Err(e) => {
+                        let _ = done.send(Err(e));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<(Appended, Option<Committed>)>) {
+    for ((_, done), (appended, committed)) in batch.into_iter().zip(results) {
+        if let Some(c) = committed {
+            on_commit(&c);
+        }
+        let _ = done.send(Ok(appended));
+    }
+}
+
+async fn apply_in_one_transaction(
+    pool: &AnyPool,
+    backend: Backend,
+    appends: &[&Append],
+) -> StoreResult<Vec<(Appended, Option<Committed>)>> {
+    let mut tx = pool.begin().await?;
+    let mut out = Vec::with_capacity(appends.len());
+    for a in appends {
+        out.push(apply(&mut tx, a).await?);
+    }
+    if backend == Backend::Postgres {
+        let committed: Vec<&Committed> = out.iter().filter_map(|(_, c)| c.as_ref()).collect();
+        super::notify::events_in_transaction(&mut tx, &committed).await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Builds SQL with numbered parameters (`$1`, `$2`, …), which both backends read.
+#[derive(Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+pub(crate) enum Arg {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql { text: text.into(), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::OptText(s) => q.bind(s.as_deref()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+}
+
+/// Characters of the shopper's last message kept for lists.
+const PREVIEW_CHARS: usize = 120;
+
+/// Cuts text to `max` characters with an ellipsis.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
+}
+
+fn set_seq(event: &mut Event, seq: u64) {
+    match event {
+        Event::Message { message } => message.seq = seq,
+        Event::State { seq: s, .. } => *s = seq,
+        Event::Typing { .. } => {}
+    }
+}
+
+async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
+    let id = a.conversation_id.as_str();
+    if let Some(client_id) = &a.client_id {
+        let existing = sqlx::query("SELECT payload FROM events WHERE conversation_id = $1 AND client_id = $2")
+            .bind(id)
+            .bind(client_id.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+        if let Some(row) = existing {
+            let payload: String = col(&row, 0)?;
+            return Ok((Appended::Duplicate(serde_json::from_str(&payload)?), None));
+        }
+    }
+    let c = &a.change;
+    // A release tells the agent who held the conversation (the row no longer names them after).
+    let released_from: Option<String> = match &c.assign {
+        Some(None) => match sqlx::query("SELECT agent_id FROM conversations WHERE id = $1").bind(id).fetch_optional(&mut **tx).await? {
+            Some(row) => col(&row, 0)?,
+            None => None,
+        },
+        _ => None,
+    };
+    if let Some(agent) = &c.claim_for {
+        // Locks the agent's row until commit: claims by one agent are counted one at a time.
+        sqlx::query("UPDATE agents SET online = online WHERE id = $1").bind(agent.as_str()).execute(&mut **tx).await?;
+    }
+    let now = now_ms();
+    let mut sql = Sql::new("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ");
+    sql.bind(Arg::Int(now));
+    if let Some(state) = &c.state {
+        sql.push(", state = ").bind(Arg::Text(serde_json::to_string(state)?));
+        sql.push(", status = ").bind(Arg::Text(state.status().into()));
+    }
+    if let Some(agent) = &c.assign {
+        sql.push(", agent_id = ").bind(Arg::OptText(agent.clone()));
+    }
+    if let Some(q) = &c.enqueue {
+        sql.push(", handoff_reason = COALESCE(").bind(Arg::OptText(q.reason.clone())).push(", handoff_reason)");
+        sql.push(", priority = ").bind(Arg::Int(q.priority));
+        sql.push(", queued_at = ").bind(Arg::Int(now));
+    }
+    if let Some(contact) = &c.contact {
+        sql.push(", contact = ").bind(Arg::Text(contact.clone()));
+    }
+    if let Some((score, comment)) = &c.rating {
+        sql.push(", rating = ").bind(Arg::Int(*score));
+        sql.push(", rating_comment = ").bind(Arg::OptText(comment.clone()));
+    }
+    if let Some(locale) = &c.locale {
+        sql.push(", locale = ").bind(Arg::Text(locale.clone()));
+    }
+    if let Event::Message { message } = &a.event {
+        match message.author {
+            Author::Shopper => {
+                sql.push(", last_shopper_text = ").bind(Arg::Text(shorten(&message.text, PREVIEW_CHARS)));
+            }
+            Author::Assistant => {
+                if let Some(meta) = &message.meta {
+                    sql.push(", last_topic = ").bind(Arg::Text(meta.topic.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    sql.push(" WHERE id = ").bind(Arg::Text(id.into()));
+    if !a.only_if.is_empty() {
+        sql.push(" AND status IN (");
+        for (i, s) in a.only_if.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Arg::Text(s.as_str().into()));
+        }
+        sql.push(")");
+    }
+    if let Some(agent) = &c.claim_for {
+        sql.push(" AND EXISTS (SELECT 1 FROM agents a WHERE a.id = ").bind(Arg::Text(agent.clone()));
+        sql.push(
+            " AND a.online = 1 AND (SELECT COUNT(*) FROM conversations h WHERE h.agent_id = a.id AND h.status = 'with_agent') < a.capacity)",
+        );
+    }
+    sql.push(" RETURNING last_seq, agent_id, status");
+    let Some(row) = sql.query().fetch_optional(&mut **tx).await? else {
+        let current = sqlx::query("SELECT status FROM conversations WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+        return Ok(match current {
+            Some(row) => (Appended::Refused(Status::parse(&col::<String>(&row, 0)?)?), None),
+            None => (Appended::Missing, None),
+        });
+    };
+    let seq: i64 = col(&row, 0)?;
+    let holder: Option<String> = col(&row, 1)?;
+    let status = Status::parse(&col::<String>(&row, 2)?)?;
+    let mut event = a.event.clone();
+    set_seq(&mut event, seq as u64);
+    sqlx::query("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(seq)
+        .bind(event.name())
+        .bind(a.client_id.as_deref())
+        .bind(serde_json::to_string(&event)?)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    if c.enqueue.is_some() {
+        sqlx::query(
+            "INSERT INTO handoffs (conversation_id, reason, queued_at) SELECT id, COALESCE(handoff_reason, 'requested'), $2 FROM conversations WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    match &c.mark {
+        Some(HandoffMark::Claimed { agent_id }) => {
+            sqlx::query(
+                "UPDATE handoffs SET claimed_at = $1, agent_id = $2 WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = $3)",
+            )
+            .bind(now)
+            .bind(agent_id.as_str())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Some(HandoffMark::Resolved) => {
+            sqlx::query("UPDATE handoffs SET resolved_at = $1 WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = $2)")
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        None => {}
+    }
+    let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from), status };
+    Ok((Appended::New(event, status), Some(committed)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_parameters_follow_binds() {
+        let mut sql = Sql::new("UPDATE t SET a = ");
+        sql.bind(Arg::Int(1)).push(" WHERE b IN (").bind(Arg::Text("x".into())).push(", ").bind(Arg::OptText(None)).push(")");
+        assert_eq!(sql.text, "UPDATE t SET a = $1 WHERE b IN ($2, $3)");
+    }
+
+    #[test]
+    fn long_text_is_shortened_with_an_ellipsis() {
+        assert_eq!(shorten("abc", 5), "abc");
+        assert_eq!(shorten("abcdefgh", 5), "abcd…");
+    }
+}

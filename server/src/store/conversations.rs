@@ -1,0 +1,195 @@
+//! Conversations as rows: creation, lookup, the event log's reads, and the lists agents see.
+
+use tandem_protocol::{ConversationState, Event};
+
+use super::{col, Status, Store, StoreResult};
+
+/// A conversation to store.
+pub struct NewConversation<'a> {
+    pub id: &'a str,
+    pub shopper_id: &'a str,
+    pub merchant_id: &'a str,
+    pub identified: bool,
+    pub state: &'a ConversationState,
+    pub locale: &'a str,
+    pub created_ms: i64,
+}
+
+/// A stored conversation (without its events).
+#[derive(Clone, Debug)]
+pub struct ConversationRow {
+    pub shopper_id: String,
+    pub merchant_id: String,
+    pub identified: bool,
+    pub state: ConversationState,
+    pub status: Status,
+    pub last_seq: u64,
+    pub created_ms: i64,
+    /// The language the conversation is written in.
+    pub locale: String,
+    pub agent_id: Option<String>,
+    pub handoff_reason: Option<String>,
+    pub contact: Option<String>,
+}
+
+/// Which conversations a list shows.
+#[derive(Clone, Debug)]
+pub enum ListFilter<'a> {
+    /// Waiting for a person, in serving order.
+    Queued,
+    /// Waiting for a reply by email, oldest first.
+    AwaitingReply,
+    /// Held by this agent, most recently active first.
+    HeldBy(&'a str),
+}
+
+/// A conversation as lists show it.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub id: String,
+    pub status: Status,
+    pub state: ConversationState,
+    pub handoff_reason: Option<String>,
+    pub priority: i64,
+    pub queued_ms: Option<i64>,
+    pub contact: Option<String>,
+    /// The assistant's last topic.
+    pub topic: Option<String>,
+    /// The shopper's last words, shortened.
+    pub preview: String,
+    /// The shopper's name from the ledger, for identified shoppers.
+    pub shopper_name: Option<String>,
+}
+
+impl Store {
+    /// Stores a new conversation.
+    pub async fn create_conversation(&self, c: &NewConversation<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, last_seq, priority, locale, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $8)",
+        )
+        .bind(c.id)
+        .bind(c.shopper_id)
+        .bind(c.merchant_id)
+        .bind(i64::from(c.identified))
+        .bind(serde_json::to_string(c.state)?)
+        .bind(c.state.status())
+        .bind(c.locale)
+        .bind(c.created_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A conversation's row.
+    pub async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRow>> {
+        let row = sqlx::query(
+            "SELECT shopper_id, merchant_id, identified, state, status, last_seq, created_at, locale, agent_id, handoff_reason, contact
+             FROM conversations WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ConversationRow {
+                shopper_id: col(&r, 0)?,
+                merchant_id: col(&r, 1)?,
+                identified: col::<i64>(&r, 2)? != 0,
+                state: serde_json::from_str(&col::<String>(&r, 3)?)?,
+                status: Status::parse(&col::<String>(&r, 4)?)?,
+                last_seq: col::<i64>(&r, 5)?.max(0) as u64,
+                created_ms: col(&r, 6)?,
+                locale: col(&r, 7)?,
+                agent_id: col(&r, 8)?,
+                handoff_reason: col(&r, 9)?,
+                contact: col(&r, 10)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The shopper's newest conversation with a merchant.
+    pub async fn latest_conversation(&self, shopper_id: &str, merchant_id: &str) -> StoreResult<Option<String>> {
+        let sql = format!(
+            "SELECT id FROM conversations WHERE shopper_id = $1 AND merchant_id = $2 ORDER BY created_at DESC, {} DESC LIMIT 1",
+            self.row_order()
+        );
+        let row = sqlx::query(&sql).bind(shopper_id).bind(merchant_id).fetch_optional(&self.pool).await?;
+        row.map(|r| col(&r, 0)).transpose()
+    }
+
+    /// Stored events of a conversation after sequence number `after`, in order.
+    pub async fn events_after(&self, id: &str, after: u64) -> StoreResult<Vec<Event>> {
+        let rows = sqlx::query("SELECT payload FROM events WHERE conversation_id = $1 AND seq > $2 ORDER BY seq")
+            .bind(id)
+            .bind(after.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(serde_json::from_str(&col::<String>(r, 0)?)?)).collect()
+    }
+
+    /// One stored event.
+    pub async fn event(&self, id: &str, seq: u64) -> StoreResult<Option<Event>> {
+        let row = sqlx::query("SELECT payload FROM events WHERE conversation_id = $1 AND seq = $2")
+            .bind(id)
+            .bind(seq.min(i64::MAX as u64) as i64)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(serde_json::from_str(&col::<String>(&r, 0)?)?)).transpose()
+    }
+
+    /// Conversations for a list, in the list's order.
+    pub async fn list(&self, filter: ListFilter<'_>) -> StoreResult<Vec<Listed>> {
+        let order = self.row_order();
+        let (condition, order_by) = match filter {
+            ListFilter::Queued => ("c.status = 'queued'", format!("c.priority DESC, c.queued_at ASC, c.{order} ASC")),
+            ListFilter::AwaitingReply => ("c.status = 'awaiting_reply'", format!("c.queued_at ASC, c.{order} ASC")),
+            ListFilter::HeldBy(_) => ("c.agent_id = $1 AND c.status = 'with_agent'", "c.updated_at DESC".to_string()),
+        };
+        let sql = format!(
+            "SELECT c.id, c.status, c.state, c.handoff_reason, c.priority, c.queued_at, c.contact, c.last_topic, c.last_shopper_text,
+                    CASE WHEN c.identified = 1 THEN l.name END
+             FROM conversations c LEFT JOIN ledger_shoppers l ON l.shopper_id = c.shopper_id
+             WHERE {condition} ORDER BY {order_by}"
+        );
+        let mut q = sqlx::query(&sql);
+        if let ListFilter::HeldBy(agent) = filter {
+            q = q.bind(agent);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Listed {
+                    id: col(r, 0)?,
+                    status: Status::parse(&col::<String>(r, 1)?)?,
+                    state: serde_json::from_str(&col::<String>(r, 2)?)?,
+                    handoff_reason: col(r, 3)?,
+                    priority: col(r, 4)?,
+                    queued_ms: col(r, 5)?,
+                    contact: col(r, 6)?,
+                    topic: col(r, 7)?,
+                    preview: col::<Option<String>>(r, 8)?.unwrap_or_default(),
+                    shopper_name: col(r, 9)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The conversation at the head of the queue.
+    pub async fn queue_head(&self) -> StoreResult<Option<String>> {
+        let sql = format!("SELECT id FROM conversations WHERE status = 'queued' ORDER BY priority DESC, queued_at ASC, {} ASC LIMIT 1", self.row_order());
+        let row = sqlx::query(&sql).fetch_optional(&self.pool).await?;
+        row.map(|r| col(&r, 0)).transpose()
+    }
+
+    /// Handling times (seconds) of the last `n` resolved trips to a person.
+    pub async fn recent_handling_secs(&self, n: i64) -> StoreResult<Vec<f64>> {
+        let rows = sqlx::query(
+            "SELECT claimed_at, resolved_at FROM handoffs WHERE claimed_at IS NOT NULL AND resolved_at IS NOT NULL ORDER BY id DESC LIMIT $1",
+        )
+        .bind(n)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((col::<i64>(r, 1)? - col::<i64>(r, 0)?) as f64 / 1000.0)).collect()
+    }
+}

@@ -1,0 +1,254 @@
+//! The storage layer: every query the server makes, behind typed functions. Two backends share
+//! the same SQL (numbered `$n` parameters, integer millisecond timestamps, standard upserts):
+//! SQLite, one embedded file and the zero-set-up default, and PostgreSQL (`--database-url
+//! postgres://…`), which several instances can share.
+//!
+//! Writes to a conversation go through one path, [`Store::append`]: an event and the state change
+//! it records are one transaction whose conditions are part of its statements, so correctness
+//! never depends on a lock inside one process. Appends waiting at the same moment share one
+//! transaction (group commit, see `append.rs`).
+
+mod agents;
+mod append;
+mod conversations;
+mod ledger;
+mod merchants;
+mod metrics;
+mod notify;
+mod sessions;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+
+pub use agents::{AgentProfileRow, Capacity, NewAgent};
+pub use append::{shorten, Append, Appended, Change, Committed, HandoffMark, OnCommit, QueueEntry};
+pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation};
+pub use merchants::StoredMerchant;
+pub use metrics::Figures;
+pub use notify::{instance_id, Notice, NoticeKind};
+pub use sessions::{NewSession, StoredSession};
+
+/// Which database the store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A failed storage operation. Handlers map it to an HTTP answer in one place (`error.rs`).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored value could not be read back (a bug or a hand-edited row).
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+    /// A unique value (an email, an id) is already taken.
+    #[error("{0} already exists")]
+    Taken(&'static str),
+    /// The store's writer has stopped (the server is shutting down).
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+/// Result alias for store functions.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A conversation's status: the bare name of its state, stored as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Assistant,
+    Queued,
+    WithAgent,
+    AwaitingReply,
+    Resolved,
+}
+
+impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 5] = [Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply, Status::Resolved];
+
+    /// The stored name (the same as `ConversationState::status`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Assistant => "assistant",
+            Status::Queued => "queued",
+            Status::WithAgent => "with_agent",
+            Status::AwaitingReply => "awaiting_reply",
+            Status::Resolved => "resolved",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> StoreResult<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| StoreError::Corrupt(format!("unknown status '{s}'")))
+    }
+
+    /// The status of a state.
+    pub fn of(state: &tandem_protocol::ConversationState) -> Status {
+        Status::parse(state.status()).expect("every state has a known status")
+    }
+}
+
+/// Milliseconds since the Unix epoch, the unit of every stored timestamp.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A stored timestamp as RFC 3339 (what the API shows).
+pub fn ms_to_rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The database, cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    writer: append::Writer,
+    /// The URL, for PostgreSQL's notification listener (which needs its own connection).
+    url: Arc<str>,
+}
+
+/// Where the store keeps its data: a PostgreSQL URL, or the SQLite file in the data directory.
+pub fn database_url(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<String> {
+    match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") || u.starts_with("sqlite:") => Ok(u.to_string()),
+        Some(u) => anyhow::bail!(
+            "unsupported database URL '{}': use postgres://user@host:port/db, or leave it out for the SQLite file in the data directory",
+            redact(u)
+        ),
+        None => {
+            std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+            Ok(format!("sqlite://{}?mode=rwc", data_dir.join("tandem.db").display()))
+        }
+    }
+}
+
+/// A URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store {
+    /// Connects, migrates, and starts the writer. `on_commit` is told of every committed event, in
+    /// commit order (the server publishes them to live streams).
+    pub async fn open(url: &str, max_connections: u32, on_commit: append::OnCommit) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let options = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10));
+        let pool = match backend {
+            Backend::Sqlite => {
+                options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL + NORMAL survives process crashes: a message is committed before
+                            // it is acknowledged.
+                            conn.execute(sqlx::raw_sql(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                            ))
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await
+            }
+            Backend::Postgres => options.connect(url).await,
+        }
+        .with_context(|| format!("cannot open the database {}", redact(url)))?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await,
+        }
+        .context("database migration failed")?;
+        let writer = append::Writer::start(pool.clone(), backend, on_commit);
+        Ok(Store { pool, backend, writer, url: url.into() })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The column that orders rows by creation when timestamps are equal.
+    fn row_order(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "rowid",
+            Backend::Postgres => "row_order",
+        }
+    }
+
+    /// Stops the writer once the appends already queued are committed.
+    pub async fn close(&self) {
+        self.writer.close().await;
+    }
+}
+
+/// Reads column `i` of a row, as a storage error when the type does not match.
+pub(crate) fn col<'r, T>(row: &'r AnyRow, i: usize) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::Row;
+    row.try_get(i).map_err(StoreError::Database)
+}
+
+/// Whether a database error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_and_match_the_protocol() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()).unwrap(), s);
+        }
+        assert!(Status::parse("bogus").is_err());
+        let q = tandem_protocol::ConversationState::Queued { position: 1, estimated_wait_secs: None };
+        assert_eq!(Status::of(&q), Status::Queued);
+    }
+
+    #[test]
+    fn urls_are_checked_and_passwords_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(database_url(None, dir.path()).unwrap().starts_with("sqlite://"));
+        assert_eq!(database_url(Some("postgres://u@h/db"), dir.path()).unwrap(), "postgres://u@h/db");
+        assert!(database_url(Some("mysql://x"), dir.path()).is_err());
+        assert_eq!(redact("postgres://tandem:secret@db:5432/t"), "postgres://tandem:***@db:5432/t");
+        assert_eq!(redact("postgres://tandem@db/t"), "postgres://tandem@db/t");
+    }
+
+    #[test]
+    fn timestamps_are_milliseconds() {
+        assert_eq!(ms_to_rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(ms_to_rfc3339(1_764_000_000_123), "2025-11-24T16:00:00.123Z");
+    }
+}
