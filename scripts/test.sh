@@ -2,6 +2,8 @@
 # Runs every test of the project, installing what is missing on a fresh machine (as root):
 # build tools, Chromium, Playwright. Stops at the first failing stage.
 #   native tests (protocol, assistant incl. evaluation thresholds, server over real HTTP + SQLite)
+#   the server's integration suite again on PostgreSQL (installed from Debian's packages when
+#   missing, a throwaway cluster in a temporary directory), including two instances on one database
 #   browser component tests (wasm-bindgen-test in headless Chromium)
 #   size budgets (release assets)
 #   assistant evaluation figures
@@ -28,6 +30,14 @@ scripts/build.sh
 
 stage "native tests"
 cargo test --workspace
+
+stage "server tests against PostgreSQL (and two instances on it)"
+pg_tmp="$(mktemp -d)"
+chmod 711 "$pg_tmp"  # the postgres user must reach its directory inside
+trap 'scripts/postgres.sh stop "$pg_tmp/pg" >/dev/null 2>&1 || true; rm -rf "$pg_tmp"' EXIT
+pg_url="$(scripts/postgres.sh start "$pg_tmp/pg")"
+TANDEM_TEST_DATABASE_URL="$pg_url" cargo test -p tandem-server --test api
+scripts/postgres.sh stop "$pg_tmp/pg"
 
 stage "browser component tests (wasm-bindgen-test, headless Chromium)"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p tandem-widget --test render --test wire

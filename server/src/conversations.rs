@@ -89,14 +89,23 @@ pub async fn authorize(state: &AppState, session: &ShopperSession, id: &str) -> 
 
 /// All stored messages of a conversation, in order.
 pub async fn messages(state: &AppState, id: &str) -> ApiResult<Vec<Message>> {
-    Ok(events::load_after(state, id, 0)
-        .await?
+    Ok(transcript(state, id).await?.0)
+}
+
+/// The stored messages and the sequence number of the newest event read with them. That number,
+/// not the row's, is what a client may resume the stream from: an event committed between reading
+/// the row and reading the log would otherwise be skipped.
+pub async fn transcript(state: &AppState, id: &str) -> ApiResult<(Vec<Message>, u64)> {
+    let events = events::load_after(state, id, 0).await?;
+    let last_seq = events.iter().filter_map(Event::seq).max().unwrap_or(0);
+    let messages = events
         .into_iter()
         .filter_map(|e| match e {
             Event::Message { message } => Some(message),
             _ => None,
         })
-        .collect())
+        .collect();
+    Ok((messages, last_seq))
 }
 
 async fn create(State(state): State<AppState>, session: ShopperSession) -> ApiResult<(StatusCode, Json<Conversation>)> {
@@ -128,8 +137,8 @@ async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiRe
 
 async fn fetch(State(state): State<AppState>, session: ShopperSession, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
     let row = authorize(&state, &session, &id).await?;
-    let messages = messages(&state, &id).await?;
-    Ok(Json(Conversation { id, state: row.state, last_seq: row.last_seq, created_at: ms_to_rfc3339(row.created_ms), messages }))
+    let (messages, last_seq) = transcript(&state, &id).await?;
+    Ok(Json(Conversation { id, state: row.state, last_seq, created_at: ms_to_rfc3339(row.created_ms), messages }))
 }
 
 /// Builds a message as stored: one paragraph holding the text.

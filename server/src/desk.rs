@@ -12,7 +12,7 @@ use tandem_protocol::{
 };
 
 use crate::agents::AgentSession;
-use crate::conversations::{authorize, load_row, messages, parse_client_id, text_message, MessageText};
+use crate::conversations::{authorize, load_row, parse_client_id, text_message, transcript, MessageText};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::events;
 use crate::handoff::{held_by, items};
@@ -84,7 +84,7 @@ pub async fn view(state: &AppState, agent: &AgentSession, id: &str) -> ApiResult
     if !readable {
         return Err(ApiError::Forbidden("This conversation is not in the queue and not yours.".into()));
     }
-    let msgs = messages(state, id).await?;
+    let (msgs, last_seq) = transcript(state, id).await?;
     let turns: Vec<Turn> =
         msgs.iter().map(|m| Turn { author: m.author, text: m.text.clone(), topic: m.meta.as_ref().map(|x| x.topic.clone()) }).collect();
     let summary = tandem_assistant::summary::summarize(&turns, reason.as_deref());
@@ -92,7 +92,7 @@ pub async fn view(state: &AppState, agent: &AgentSession, id: &str) -> ApiResult
     Ok(AgentConversation {
         shopper_name: account.as_ref().map(|a| a.name.clone()),
         account: account.as_ref().map(account_view),
-        conversation: Conversation { id: id.into(), state: row.state, last_seq: row.last_seq, created_at: ms_to_rfc3339(row.created_ms), messages: msgs },
+        conversation: Conversation { id: id.into(), state: row.state, last_seq, created_at: ms_to_rfc3339(row.created_ms), messages: msgs },
         summary,
         contact,
         assigned_to_me: mine,

@@ -15,7 +15,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for (order_id, snapshot) in orders {
-            sqlx::query("INSERT INTO ledger_orders (shopper_id, order_id, snapshot) VALUES ($1, $2, $3)")
+            // An upsert, so two instances seeding the demo account at once both succeed.
+            sqlx::query(
+                "INSERT INTO ledger_orders (shopper_id, order_id, snapshot) VALUES ($1, $2, $3)
+                 ON CONFLICT (shopper_id, order_id) DO UPDATE SET snapshot = excluded.snapshot",
+            )
                 .bind(shopper_id)
                 .bind(order_id.as_str())
                 .bind(snapshot.as_str())

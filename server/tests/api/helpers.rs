@@ -38,6 +38,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_tests(dir.path().join("data"), repo().join("dist"), repo().join("demo"));
+    config.database_url = fresh_database().await;
     change(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
@@ -45,6 +46,19 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let router = app(state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
     TestApp { base: format!("http://127.0.0.1:{port}"), port, client: Client::new(), state, _dir: dir }
+}
+
+/// With `TANDEM_TEST_DATABASE_URL` set to a PostgreSQL server (the test script starts one), a new
+/// empty database on it for one test; otherwise `None`, and the test uses a fresh SQLite file.
+pub async fn fresh_database() -> Option<String> {
+    use sqlx::Connection;
+    let admin = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+    let name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create a test database");
+    conn.close().await.ok();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    Some(format!("{base}/{name}"))
 }
 
 /// A logged-in agent: the session cookie to send.

@@ -2,10 +2,12 @@
 //! real HTTP through reqwest.
 
 mod agents;
+mod cluster;
 mod conversations;
 mod errors;
 mod helpers;
 mod languages;
+mod migrations;
 mod sessions;
 mod shutdown;
 mod streams;
