@@ -1,0 +1,400 @@
+//! Load benchmark (a report, not a test): for SQLite, PostgreSQL with one instance, and PostgreSQL
+//! with two, prints in one run
+//!   - the database's own single-row commit rate on the same disk (the reference),
+//!   - messages stored and answered per second, and reply latency p50/p99, with 1, 100 and 1,000
+//!     concurrent shoppers (each sends a question, waits for the assistant's answer on its live
+//!     stream, sends the next; a new conversation every 8 questions),
+//!   - delivery to N open streams (default 10,000): one message to every conversation at once,
+//!     time until its stream has shown the message and the reply, p50/p99,
+//!   - server memory per open stream (RSS growth while the streams open, divided by their number).
+//! Run by `scripts/bench.sh` (release build, raised file limits, a throwaway PostgreSQL):
+//!   cargo run --release -p tandem-server --example bench -- --server target/release/tandem-server [--streams 10000] [--seconds 5] [--postgres URL]
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use reqwest::Client;
+use serde_json::{json, Value};
+use sqlx::Connection;
+
+struct Args {
+    server: String,
+    streams: usize,
+    seconds: u64,
+    postgres: Option<String>,
+    levels: Vec<usize>,
+}
+
+fn args() -> Args {
+    let mut a = Args { server: "target/release/tandem-server".into(), streams: 10_000, seconds: 5, postgres: None, levels: vec![1, 100, 1000] };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--server" => a.server = value(),
+            "--streams" => a.streams = value().parse().expect("--streams N"),
+            "--seconds" => a.seconds = value().parse().expect("--seconds N"),
+            "--postgres" => a.postgres = Some(value()),
+            "--levels" => a.levels = value().split(',').map(|s| s.parse().expect("--levels 1,100,1000")).collect(),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    a
+}
+
+struct Server {
+    base: String,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn rss_kb(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+            .unwrap_or(0)
+    }
+}
+
+async fn start(server: &str, name: &str, data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cmd = Command::new(server);
+    cmd.args(["--demo", "--support-hours", "always", "--today", "2026-11-25", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("TANDEM_INSTANCE", name)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    if let Some(url) = database_url {
+        cmd.args(["--database-url", url]);
+    }
+    let child = cmd.spawn().expect("start tandem-server");
+    let s = Server { base: format!("http://127.0.0.1:{port}"), child };
+    let client = Client::new();
+    for _ in 0..600 {
+        if client.get(format!("{}/v1/merchants/nordic-outdoor/config", s.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server {name} did not start");
+}
+
+/// Single-row transactions per second, one after another, for `secs` seconds.
+async fn raw_commit_rate(url: &str, secs: u64) -> f64 {
+    let until = Duration::from_secs(secs);
+    let start = Instant::now();
+    let mut n = 0u64;
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE IF NOT EXISTS raw (id INTEGER PRIMARY KEY, c TEXT, payload TEXT)")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        while start.elapsed() < until {
+            let mut tx = c.begin().await.unwrap();
+            sqlx::query("INSERT INTO raw (c, payload) VALUES (?, ?)").bind("conversation").bind("a message of ordinary length").execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+            n += 1;
+        }
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS raw (id BIGSERIAL PRIMARY KEY, c TEXT, payload TEXT)").execute(&mut c).await.unwrap();
+        while start.elapsed() < until {
+            let mut tx = c.begin().await.unwrap();
+            sqlx::query("INSERT INTO raw (c, payload) VALUES ($1, $2)").bind("conversation").bind("a message of ordinary length").execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+            n += 1;
+        }
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+#[derive(Clone)]
+struct Shopper {
+    base: String,
+    token: String,
+    conversation: String,
+}
+
+async fn shopper(client: &Client, base: &str) -> Shopper {
+    let s: Value = client.post(format!("{base}/v1/sessions")).json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap().json().await.unwrap();
+    let token = s["token"].as_str().unwrap().to_string();
+    let conversation = new_conversation(client, base, &token).await;
+    Shopper { base: base.into(), token, conversation }
+}
+
+async fn new_conversation(client: &Client, base: &str, token: &str) -> String {
+    let c: Value = client.post(format!("{base}/v1/conversations")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    c["id"].as_str().unwrap().to_string()
+}
+
+/// Follows a conversation's stream, reporting the sequence number of each assistant message.
+fn follow(client: &Client, s: &Shopper, on_reply: impl Fn(u64) + Send + 'static) -> tokio::task::JoinHandle<()> {
+    let req = client.get(format!("{}/v1/conversations/{}/events", s.base, s.conversation)).bearer_auth(&s.token);
+    tokio::spawn(async move {
+        let Ok(res) = req.send().await else { return };
+        let mut body = res.bytes_stream();
+        let mut buf = String::new();
+        while let Some(Ok(chunk)) = body.next().await {
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let frame: String = buf.drain(..end + 2).collect();
+                if !frame.contains("event: message") {
+                    continue;
+                }
+                let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) else { continue };
+                if let Ok(v) = serde_json::from_str::<Value>(data) {
+                    if v["message"]["author"] == "assistant" {
+                        on_reply(v["message"]["seq"].as_u64().unwrap_or(0));
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Questions the demo pack answers without a person; a conversation asks each once (asking the
+/// same thing again and again reads as a stuck shopper, whom the assistant hands to a person).
+const QUESTIONS: [&str; 4] = ["How do late fees work?", "Is there a charge for paying early?", "How do returns work?", "How long does a refund take?"];
+const QUESTION: &str = QUESTIONS[0];
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct LoadResult {
+    stored: f64,
+    answered: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// `n` shoppers in a closed loop for `secs` seconds, spread over the servers.
+async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadResult {
+    let stored = Arc::new(AtomicU64::new(0));
+    let answered = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let start = Instant::now() + Duration::from_millis(300);
+    let until = start + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let (client, base) = (client.clone(), bases[i % bases.len()].clone());
+        let (stored, answered, latencies) = (stored.clone(), answered.clone(), latencies.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut s = shopper(&client, &base).await;
+            tokio::time::sleep_until(start.into()).await;
+            let mut k = 0u64;
+            while Instant::now() < until {
+                if k % QUESTIONS.len() as u64 == 0 && k > 0 {
+                    s.conversation = new_conversation(&client, &base, &s.token).await;
+                }
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let follower = follow(&client, &s, move |seq| {
+                    let _ = tx.send(seq);
+                });
+                // Every question of this conversation on one stream.
+                let round = k;
+                for (q, question) in QUESTIONS.iter().enumerate() {
+                    if Instant::now() >= until {
+                        break;
+                    }
+                    let t0 = Instant::now();
+                    let res = client
+                        .post(format!("{}/v1/conversations/{}/messages", s.base, s.conversation))
+                        .bearer_auth(&s.token)
+                        .json(&json!({"client_id": format!("q{round}-{q}"), "text": question}))
+                        .send()
+                        .await;
+                    let Ok(res) = res else { break };
+                    if res.status() != 201 {
+                        break;
+                    }
+                    let ack: Value = res.json().await.unwrap_or_default();
+                    stored.fetch_add(1, Ordering::Relaxed);
+                    let seq = ack["message"]["seq"].as_u64().unwrap_or(0);
+                    loop {
+                        match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
+                            Ok(Some(r)) if r > seq => break,
+                            Ok(Some(_)) => continue,
+                            _ => return,
+                        }
+                    }
+                    if Instant::now() <= until {
+                        answered.fetch_add(1, Ordering::Relaxed);
+                        latencies.lock().unwrap().push(t0.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    k += 1;
+                }
+                follower.abort();
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let mut l = latencies.lock().unwrap().clone();
+    l.sort_by(f64::total_cmp);
+    let secs = secs as f64;
+    LoadResult {
+        stored: stored.load(Ordering::Relaxed) as f64 / secs,
+        answered: answered.load(Ordering::Relaxed) as f64 / secs,
+        p50_ms: percentile(&l, 0.5),
+        p99_ms: percentile(&l, 0.99),
+    }
+}
+
+struct Delivery {
+    p50_ms: f64,
+    p99_ms: f64,
+    kb_per_stream: f64,
+    opened: usize,
+}
+
+/// Opens `n` streams (spread over the servers), then sends one message to every conversation at
+/// once; time until each stream shows the assistant's reply.
+async fn delivery(client: &Client, servers: &[Server], n: usize) -> Delivery {
+    let mut shoppers = Vec::with_capacity(n);
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(200) {
+        let made = futures_util::future::join_all(chunk.iter().map(|i| shopper(client, &bases[i % bases.len()]))).await;
+        shoppers.extend(made);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before: u64 = servers.iter().map(Server::rss_kb).sum();
+    let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let done: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let opened = Arc::new(AtomicU64::new(0));
+    let mut followers = Vec::new();
+    for s in &shoppers {
+        let (sent_at, done, id) = (sent_at.clone(), done.clone(), s.conversation.clone());
+        let opened = opened.clone();
+        let req = client.get(format!("{}/v1/conversations/{}/events", s.base, s.conversation)).bearer_auth(&s.token);
+        followers.push(tokio::spawn(async move {
+            let Ok(res) = req.send().await else { return };
+            opened.fetch_add(1, Ordering::Relaxed);
+            let mut body = res.bytes_stream();
+            let mut buf = String::new();
+            while let Some(Ok(chunk)) = body.next().await {
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+                if buf.contains("\"author\":\"assistant\"") {
+                    if let Some(t) = sent_at.lock().unwrap().get(&id) {
+                        done.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    return;
+                }
+                if buf.len() > 1 << 16 {
+                    buf.clear();
+                }
+            }
+        }));
+    }
+    let wait_open = Instant::now();
+    while (opened.load(Ordering::Relaxed) as usize) < n && wait_open.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let after: u64 = servers.iter().map(Server::rss_kb).sum();
+    let opened = opened.load(Ordering::Relaxed) as usize;
+    // Everyone at once (bounded only by the client's connection pool).
+    let sends = futures_util::stream::iter(shoppers.iter().cloned().enumerate())
+        .map(|(i, s)| {
+            let (client, sent_at) = (client.clone(), sent_at.clone());
+            async move {
+                sent_at.lock().unwrap().insert(s.conversation.clone(), Instant::now());
+                let _ = client
+                    .post(format!("{}/v1/conversations/{}/messages", s.base, s.conversation))
+                    .bearer_auth(&s.token)
+                    .json(&json!({"client_id": format!("d{i}"), "text": QUESTION}))
+                    .send()
+                    .await;
+            }
+        })
+        .buffer_unordered(500)
+        .collect::<Vec<_>>();
+    sends.await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while done.lock().unwrap().len() < opened && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for f in followers {
+        f.abort();
+    }
+    let mut l = done.lock().unwrap().clone();
+    if l.len() < opened {
+        eprintln!("  warning: {} of {opened} streams saw their reply within the deadline", l.len());
+    }
+    l.sort_by(f64::total_cmp);
+    Delivery {
+        p50_ms: percentile(&l, 0.5),
+        p99_ms: percentile(&l, 0.99),
+        kb_per_stream: after.saturating_sub(before) as f64 / opened.max(1) as f64,
+        opened,
+    }
+}
+
+async fn scenario(a: &Args, label: &str, database_url: Option<&str>, instances: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let raw_url = match database_url {
+        Some(u) => u.to_string(),
+        None => format!("sqlite://{}?mode=rwc", dir.path().join("raw.db").display()),
+    };
+    let raw = raw_commit_rate(&raw_url, 3).await;
+    let mut servers = Vec::new();
+    for i in 0..instances {
+        servers.push(start(&a.server, &format!("bench-{i}"), &dir.path().join("data"), database_url).await);
+    }
+    let client = Client::builder().pool_idle_timeout(Duration::from_secs(30)).build().unwrap();
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    println!("\n## {label}\nreference: the database's own single-row commits on this disk: {raw:.0}/s");
+    println!("| shoppers | stored/s | answered/s | reply p50 | reply p99 | stored vs raw commits |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for &n in &a.levels {
+        let r = load(&client, &bases, n, a.seconds).await;
+        println!(
+            "| {n} | {:.0} | {:.0} | {:.1} ms | {:.1} ms | {:.2}x |",
+            r.stored, r.answered, r.p50_ms, r.p99_ms, r.stored / raw
+        );
+    }
+    if a.streams > 0 {
+        let d = delivery(&client, &servers, a.streams).await;
+        println!(
+            "delivery to {} open streams (message + reply on every stream): p50 {:.0} ms, p99 {:.0} ms; server memory {:.1} KB per open stream",
+            d.opened, d.p50_ms, d.p99_ms, d.kb_per_stream
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    println!("# Tandem load benchmark (client and servers share this machine's {} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    scenario(&a, "SQLite (one instance)", None, 1).await;
+    if let Some(pg) = &a.postgres {
+        for (label, n) in [("PostgreSQL, one instance", 1), ("PostgreSQL, two instances", 2)] {
+            // A fresh database per scenario.
+            let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+            let mut c = sqlx::PgConnection::connect(pg).await.expect("connect to PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+            let url = format!("{}/{name}", pg.rsplit_once('/').map_or(pg.as_str(), |(b, _)| b));
+            scenario(&a, label, Some(&url), n).await;
+        }
+    } else {
+        println!("\n(PostgreSQL skipped: pass --postgres URL; scripts/bench.sh starts one)");
+    }
+}
