@@ -216,6 +216,26 @@ async fn assistant_reply(state: &AppState, id: &str, question: &str, question_se
     state.release_reply_lock(id, lock);
 }
 
+/// Seconds after which a question with no reply counts as stranded (its instance died).
+pub const STRANDED_AFTER_SECS: i64 = 5;
+
+/// Answers questions whose reply was lost (the instance that stored them died before replying).
+/// Any instance may run this at any time: the reply's idempotency key makes a second answer a no-op.
+pub async fn answer_stranded(state: &AppState) -> ApiResult<usize> {
+    let now = now_ms();
+    let stranded = state.store.unanswered(now - STRANDED_AFTER_SECS * 1000, now - 3_600_000).await?;
+    let n = stranded.len();
+    for (id, seq, event) in stranded {
+        if let Event::Message { message } = event {
+            if message.author == Author::Shopper {
+                tracing::info!(conversation = %id, seq, "answering a question whose reply was lost");
+                assistant_reply(state, &id, &message.text, seq).await;
+            }
+        }
+    }
+    Ok(n)
+}
+
 /// The idempotency key of the assistant's reply to the message at `question_seq`. Shopper keys
 /// cannot contain ':', so no shopper message can take it.
 pub fn reply_key(question_seq: u64) -> String {

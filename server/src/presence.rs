@@ -184,6 +184,12 @@ pub fn spawn_sweeper(state: AppState) {
                     tracing::warn!(error = %e, "queue check at the end of support hours failed");
                 }
             }
+            // Questions stored by an instance that died before answering are answered here.
+            if ticks % 5 == 0 {
+                if let Err(e) = crate::conversations::answer_stranded(&state).await {
+                    tracing::warn!(error = %e, "answering stranded questions failed");
+                }
+            }
             if started.elapsed() <= timeout {
                 continue;
             }

@@ -192,4 +192,23 @@ impl Store {
         .await?;
         rows.iter().map(|r| Ok((col::<i64>(r, 1)? - col::<i64>(r, 0)?) as f64 / 1000.0)).collect()
     }
+
+    /// Conversations with the assistant whose newest event is a shopper's message with no reply,
+    /// last active between `newer_than_ms` and `older_than_ms`: (conversation, seq, question). A
+    /// reply is always appended after its question, so none can exist for the newest event.
+    pub async fn unanswered(&self, older_than_ms: i64, newer_than_ms: i64) -> StoreResult<Vec<(String, u64, Event)>> {
+        let rows = sqlx::query(
+            "SELECT c.id, e.seq, e.payload FROM conversations c JOIN events e ON e.conversation_id = c.id AND e.seq = c.last_seq
+             WHERE c.status = 'assistant' AND c.updated_at < $1 AND c.updated_at > $2
+               AND e.kind = 'message' AND e.client_id IS NOT NULL AND e.client_id NOT LIKE 'assistant:%'
+             LIMIT 100",
+        )
+        .bind(older_than_ms)
+        .bind(newer_than_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, 0)?, col::<i64>(r, 1)?.max(0) as u64, serde_json::from_str(&col::<String>(r, 2)?)?)))
+            .collect()
+    }
 }

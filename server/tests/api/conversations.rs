@@ -145,3 +145,25 @@ async fn messages_survive_a_server_restart_on_the_same_database_file() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["messages"][0]["text"], "hello there");
 }
+
+#[tokio::test]
+async fn a_question_whose_reply_was_lost_with_its_instance_is_answered_once() {
+    use tandem_protocol::{Author, Event};
+    use tandem_server::store::Append;
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    // Stored as the send handler stores it, but no reply task: as if the instance died right after
+    // acknowledging.
+    let question = tandem_server::conversations::text_message(0, Author::Shopper, None, Some("c-1"), "How do late fees work?");
+    let append = Append { client_id: Some("c-1".into()), ..Append::event(&conv, Event::Message { message: question }) };
+    app.state.store.append(append).await.unwrap();
+    let c = app.wait_for_messages_within(&token, &conv, 2, std::time::Duration::from_secs(20)).await;
+    let reply = &c["messages"][1];
+    assert_eq!(reply["author"], "assistant", "{c}");
+    assert_eq!(reply["meta"]["topic"], "late_fee");
+    // Asked again (another instance's sweep), nothing more is written.
+    tandem_server::conversations::answer_stranded(&app.state).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.get_conversation(&token, &conv).await["messages"].as_array().unwrap().len(), 2);
+}

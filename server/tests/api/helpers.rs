@@ -159,6 +159,19 @@ impl TestApp {
         panic!("conversation never reached {n} messages: {}", self.get_conversation(token, conversation).await);
     }
 
+    /// Waits up to `limit` until the conversation holds `n` messages, and returns it.
+    pub async fn wait_for_messages_within(&self, token: &str, conversation: &str, n: usize, limit: Duration) -> Value {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            let c = self.get_conversation(token, conversation).await;
+            if c["messages"].as_array().unwrap().len() >= n {
+                return c;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("conversation never reached {n} messages: {}", self.get_conversation(token, conversation).await);
+    }
+
     /// Opens the event stream, optionally after a sequence number.
     pub async fn stream(&self, token: &str, conversation: &str, last_event_id: Option<&str>) -> Response {
         let mut req = self.client.get(self.url(&format!("/v1/conversations/{conversation}/events"))).bearer_auth(token);
