@@ -222,8 +222,13 @@ pub const STRANDED_AFTER_SECS: i64 = 5;
 /// Answers questions whose reply was lost (the instance that stored them died before replying).
 /// Any instance may run this at any time: the reply's idempotency key makes a second answer a no-op.
 pub async fn answer_stranded(state: &AppState) -> ApiResult<usize> {
+    answer_unanswered(state, STRANDED_AFTER_SECS * 1000).await
+}
+
+/// Answers the questions left without a reply for at least `after_ms` (see [`answer_stranded`]).
+pub async fn answer_unanswered(state: &AppState, after_ms: i64) -> ApiResult<usize> {
     let now = now_ms();
-    let stranded = state.store.unanswered(now - STRANDED_AFTER_SECS * 1000, now - 3_600_000).await?;
+    let stranded = state.store.unanswered(now - after_ms + 1, now - 3_600_000).await?;
     let n = stranded.len();
     for (id, seq, event) in stranded {
         if let Event::Message { message } = event {

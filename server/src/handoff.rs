@@ -101,19 +101,26 @@ async fn average_handling_secs(state: &AppState) -> ApiResult<f64> {
     Ok(if secs.len() < 5 { wait::DEFAULT_AHT_SECS } else { secs.iter().sum::<f64>() / secs.len() as f64 })
 }
 
+/// The state a conversation enters the queue with at `priority`: its position behind everyone
+/// already waiting at that priority or above, with an estimate, so the shopper never sees a
+/// placeholder (refresh_queue renumbers when others move); `awaiting_reply` when nobody is online.
+async fn entry_state(state: &AppState, priority: i64) -> ApiResult<ConversationState> {
+    let capacity = state.store.capacity().await?;
+    if capacity.agents == 0 {
+        return Ok(ConversationState::AwaitingReply { contact: None });
+    }
+    let position = state.store.queued_at_or_above(priority).await? + 1;
+    let aht = average_handling_secs(state).await?;
+    Ok(ConversationState::Queued { position, estimated_wait_secs: wait::estimate(position, capacity.slots, capacity.free, aht) })
+}
+
 /// Moves a conversation from the assistant to a person: the queue when someone is online within
 /// support hours, otherwise `awaiting_reply` at once. The transition itself is one conditional
 /// append, so two requests at once (the button and the assistant's own handoff) make one handoff;
 /// nothing changes if a person has it, it already waits, or it has ended.
 pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> ApiResult<ConversationState> {
-    let agents = state.store.capacity().await?.agents;
     let open = state.config.support_hours.is_open(Utc::now());
-    let target = if agents == 0 || !open {
-        ConversationState::AwaitingReply { contact: None }
-    } else {
-        // A placeholder position; refresh_queue computes the real one with everyone else's.
-        ConversationState::Queued { position: 0, estimated_wait_secs: None }
-    };
+    let target = if !open { ConversationState::AwaitingReply { contact: None } } else { entry_state(state, priority(reason)).await? };
     // One transaction: the state, the queue order and the handoff record change together.
     let mut append = Append::state(id, &[Status::Assistant], target.clone());
     append.change.enqueue = Some(QueueEntry { reason: Some(reason.as_str().into()), priority: priority(reason) });
@@ -135,8 +142,8 @@ pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> Api
 pub async fn return_to_queue(state: &AppState, id: &str, why: &Why<'_>) -> ApiResult<()> {
     // With nobody else online the shopper is not put in a queue that cannot move: they are told at
     // once and can leave an email.
-    let alone = state.store.capacity().await?.agents == 0;
-    let target = if alone { ConversationState::AwaitingReply { contact: None } } else { ConversationState::Queued { position: 1, estimated_wait_secs: None } };
+    let target = entry_state(state, RETURNED_PRIORITY).await?;
+    let alone = matches!(target, ConversationState::AwaitingReply { .. });
     let mut append = Append::state(id, &[Status::WithAgent], target);
     append.change.assign = Some(None);
     append.change.enqueue = Some(QueueEntry { reason: None, priority: RETURNED_PRIORITY });

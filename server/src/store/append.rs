@@ -27,7 +27,6 @@ pub struct Committed {
     pub event: Event,
     /// The agent holding the conversation after the change, or the one it was just taken from.
     pub holder: Option<String>,
-    pub status: Status,
 }
 
 /// The conversation enters the queue (a handoff row is opened in the same transaction).
@@ -416,7 +415,7 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
         }
         None => {}
     }
-    let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from), status };
+    let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
     Ok((Appended::New(event, status), Some(committed)))
 }
 

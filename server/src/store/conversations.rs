@@ -211,4 +211,13 @@ impl Store {
             .map(|r| Ok((col(r, 0)?, col::<i64>(r, 1)?.max(0) as u64, serde_json::from_str(&col::<String>(r, 2)?)?)))
             .collect()
     }
+
+    /// Conversations waiting in the queue at `priority` or above.
+    pub async fn queued_at_or_above(&self, priority: i64) -> StoreResult<u32> {
+        let row = sqlx::query("SELECT COUNT(*) FROM conversations WHERE status = 'queued' AND priority >= $1")
+            .bind(priority)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(col::<i64>(&row, 0)?.max(0) as u32)
+    }
 }

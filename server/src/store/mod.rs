@@ -95,11 +95,6 @@ impl Status {
     pub fn parse(s: &str) -> StoreResult<Status> {
         Status::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| StoreError::Corrupt(format!("unknown status '{s}'")))
     }
-
-    /// The status of a state.
-    pub fn of(state: &tandem_protocol::ConversationState) -> Status {
-        Status::parse(state.status()).expect("every state has a known status")
-    }
 }
 
 /// Milliseconds since the Unix epoch, the unit of every stored timestamp.
@@ -189,11 +184,6 @@ impl Store {
         Ok(Store { pool, backend, writer, url: url.into() })
     }
 
-    /// The backend in use.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// The column that orders rows by creation when timestamps are equal.
     fn row_order(&self) -> &'static str {
         match self.backend {
@@ -233,7 +223,7 @@ mod tests {
         }
         assert!(Status::parse("bogus").is_err());
         let q = tandem_protocol::ConversationState::Queued { position: 1, estimated_wait_secs: None };
-        assert_eq!(Status::of(&q), Status::Queued);
+        assert_eq!(Status::parse(q.status()).unwrap(), Status::Queued);
     }
 
     #[test]

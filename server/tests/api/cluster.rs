@@ -5,13 +5,13 @@
 //! These need PostgreSQL: the test script runs them with `TANDEM_TEST_DATABASE_URL` set (on SQLite,
 //! one process owns the file, and they say so and return).
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_database, SseReader};
+use crate::helpers::{free_port, fresh_database, server_command, wait_ready, SseReader};
 
 /// A `tandem-server` process.
 struct Instance {
@@ -27,40 +27,19 @@ impl Drop for Instance {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 async fn start(name: &str, database_url: &str, agent_timeout_secs: u64) -> Instance {
-    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tandem-server"))
-        .args(["--demo", "--support-hours", "always", "--today", "2026-11-25", "--bind"])
-        .arg(format!("127.0.0.1:{port}"))
+    let child = server_command(port)
         .arg("--database-url")
         .arg(database_url)
         .arg("--agent-timeout-secs")
         .arg(agent_timeout_secs.to_string())
-        .arg("--pack")
-        .arg(repo.join("packs/fjordpay"))
-        .arg("--demo-dir")
-        .arg(repo.join("demo"))
         .env("TANDEM_INSTANCE", name)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("start tandem-server");
     let instance = Instance { base: format!("http://127.0.0.1:{port}"), child, client: Client::new() };
-    let until = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < until {
-        if let Ok(r) = instance.client.get(instance.url("/v1/merchants/nordic-outdoor/config")).send().await {
-            if r.status().is_success() {
-                return instance;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("instance {name} did not start");
+    wait_ready(&instance.client, &instance.base).await;
+    instance
 }
 
 /// Two instances on one fresh PostgreSQL database, or `None` without PostgreSQL.

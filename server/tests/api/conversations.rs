@@ -162,8 +162,23 @@ async fn a_question_whose_reply_was_lost_with_its_instance_is_answered_once() {
     let reply = &c["messages"][1];
     assert_eq!(reply["author"], "assistant", "{c}");
     assert_eq!(reply["meta"]["topic"], "late_fee");
-    // Asked again (another instance's sweep), nothing more is written.
-    tandem_server::conversations::answer_stranded(&app.state).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // Two instances sweeping at once store one reply between them, whatever the interleaving:
+    // a second reply to the same question is refused by its key.
+    let conv = app.conversation(&token).await;
+    let question = tandem_server::conversations::text_message(0, Author::Shopper, None, Some("c-2"), "How do returns work?");
+    let append = Append { client_id: Some("c-2".into()), ..Append::event(&conv, Event::Message { message: question }) };
+    app.state.store.append(append).await.unwrap();
+    let sweep = || tandem_server::conversations::answer_unanswered(&app.state, 0);
+    let (a, b) = tokio::join!(sweep(), sweep());
+    assert!(a.unwrap() + b.unwrap() >= 1);
+    let c = app.get_conversation(&token, &conv).await;
+    let replies: Vec<&serde_json::Value> = c["messages"].as_array().unwrap().iter().filter(|m| m["author"] == "assistant").collect();
+    assert_eq!(replies.len(), 1, "{c}");
+    let late = tandem_server::conversations::text_message(0, Author::Assistant, None, None, "a second answer");
+    let key = tandem_server::conversations::reply_key(c["messages"][0]["seq"].as_u64().unwrap());
+    let again = Append { client_id: Some(key), ..Append::event(&conv, Event::Message { message: late }) };
+    let stored = app.state.store.append(again).await.unwrap();
+    assert!(matches!(stored, tandem_server::store::Appended::Duplicate(_)), "a second reply to one question must be refused");
     assert_eq!(app.get_conversation(&token, &conv).await["messages"].as_array().unwrap().len(), 2);
 }

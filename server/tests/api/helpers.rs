@@ -250,3 +250,37 @@ pub async fn assert_error(res: Response, status: StatusCode, code: &str) -> Valu
     assert!(body["error"]["message"].as_str().is_some_and(|m| m.len() > 10), "error message should explain: {body}");
     body
 }
+
+/// A free local port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The real `tandem-server` binary in demo mode on `port` (fixed day, support always open, the demo
+/// pack), output discarded; callers add the storage flags.
+pub fn server_command(port: u16) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tandem-server"));
+    cmd.args(["--demo", "--support-hours", "always", "--today", "2026-11-25", "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--pack")
+        .arg(repo().join("packs/fjordpay"))
+        .arg("--demo-dir")
+        .arg(repo().join("demo"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd
+}
+
+/// Waits (up to 60 s) until a server process answers.
+pub async fn wait_ready(client: &Client, base: &str) {
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < until {
+        if let Ok(r) = client.get(format!("{base}/v1/merchants/nordic-outdoor/config")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server at {base} did not start");
+}

@@ -6,7 +6,6 @@ use std::borrow::Cow;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::helpers::spawn_app_with;
 
@@ -21,7 +20,7 @@ async fn a_version_3_sqlite_database_is_migrated_keeping_everything() {
         let mut old = sqlx::migrate!("./migrations/sqlite");
         old.migrations = Cow::Owned(old.migrations.iter().filter(|m| m.version <= 3).cloned().collect());
         old.run(&pool).await.unwrap();
-        let token_hash = hex::encode(Sha256::digest(b"old-token"));
+        let token_hash = tandem_server::sessions::hash_token("old-token");
         for sql in [
             r##"INSERT INTO merchants (id, name, provider_name, theme, allowed_origins) VALUES ('nordic-outdoor', 'Nordic Outdoor', 'Fjord Pay', '{"accent":"#1f4e79","on_accent":"#ffffff","position":"right","launcher_label":"Help"}', '[]')"##.to_string(),
             format!("INSERT INTO sessions VALUES ('{token_hash}', 'anon-1', NULL, 0, 'nordic-outdoor', 'sv', '2026-11-20T10:00:00.000Z', '2099-01-01T00:00:00Z')"),

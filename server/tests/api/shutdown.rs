@@ -1,45 +1,17 @@
 //! Graceful shutdown, with the server as a real process: SIGTERM with open streams ends every
 //! stream with a reconnect hint, loses nothing, and exits within 10 s.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use reqwest::Client;
 use serde_json::{json, Value};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use crate::helpers::{free_port, server_command, wait_ready};
 
 fn start(port: u16, data: &std::path::Path) -> Child {
-    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    Command::new(env!("CARGO_BIN_EXE_tandem-server"))
-        .args(["--demo", "--support-hours", "always", "--today", "2026-11-25", "--bind"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--pack")
-        .arg(repo.join("packs/fjordpay"))
-        .arg("--demo-dir")
-        .arg(repo.join("demo"))
-        .arg("--data-dir")
-        .arg(data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tandem-server")
-}
-
-async fn ready(client: &Client, base: &str) {
-    let until = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < until {
-        if let Ok(r) = client.get(format!("{base}/v1/merchants/nordic-outdoor/config")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server did not start");
+    server_command(port).arg("--data-dir").arg(data).spawn().expect("start tandem-server")
 }
 
 #[tokio::test]
@@ -49,7 +21,7 @@ async fn sigterm_with_open_streams_ends_them_with_a_reconnect_hint_and_exits_in_
     let base = format!("http://127.0.0.1:{port}");
     let mut child = start(port, dir.path());
     let client = Client::new();
-    ready(&client, &base).await;
+    wait_ready(&client, &base).await;
 
     let session: Value = client.post(format!("{base}/v1/sessions")).json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap().json().await.unwrap();
     let token = session["token"].as_str().unwrap().to_string();
@@ -92,7 +64,7 @@ async fn sigterm_with_open_streams_ends_them_with_a_reconnect_hint_and_exits_in_
 
     // Nothing lost: the question and its reply are there after a restart on the same data.
     let mut again = start(port, dir.path());
-    ready(&client, &base).await;
+    wait_ready(&client, &base).await;
     let c: Value = client.get(format!("{base}/v1/conversations/{id}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     let authors: Vec<&str> = c["messages"].as_array().unwrap().iter().map(|m| m["author"].as_str().unwrap()).collect();
     assert_eq!(authors, ["shopper", "assistant"], "{c}");
