@@ -6,6 +6,7 @@
 #   scripts/cluster.sh [--port 8080] [--no-build] [-- SERVER_ARGS...]
 #       Runs in the foreground; Ctrl-C or SIGTERM stops nginx, both instances and PostgreSQL.
 #       --no-build uses the existing target/release/tandem-server and dist/; SERVER_ARGS go to both.
+#       TANDEM_SERVER_BIN=PATH runs that server binary (the end-to-end tests use the debug build).
 #       TANDEM_CLUSTER_DIR=DIR keeps the logs, nginx config and PostgreSQL there (default: a fresh
 #       mktemp -d, deleted on a clean stop; kept for inspection when start-up fails).
 #   scripts/cluster.sh --print-nginx-config A_PORT B_PORT PORT
@@ -154,7 +155,7 @@ if [ "$build" = 1 ]; then
   echo "[cluster] cargo build --release -p tandem-server" >&2
   cargo build --release -p tandem-server
 fi
-server="$root/target/release/tandem-server"
+server="${TANDEM_SERVER_BIN:-$root/target/release/tandem-server}"
 [ -x "$server" ] || die "$server is missing (run without --no-build)"
 
 created=0

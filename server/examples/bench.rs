@@ -59,6 +59,16 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// CPU time the process has used (user + system), in seconds.
+    fn cpu_secs(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name (which is in parentheses): utime and stime are 14 and 15.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+        let ticks = 100.0; // USER_HZ on Linux
+        if f.len() > 13 { (f[11] + f[12]) / ticks } else { 0.0 }
+    }
+
     fn rss_kb(&self) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
@@ -362,13 +372,16 @@ async fn scenario(a: &Args, label: &str, database_url: Option<&str>, instances: 
     let client = Client::builder().pool_idle_timeout(Duration::from_secs(30)).build().unwrap();
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     println!("\n## {label}\nreference: the database's own single-row commits on this disk: {raw:.0}/s");
-    println!("| shoppers | stored/s | answered/s | reply p50 | reply p99 | stored vs raw commits |");
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("| shoppers | stored/s | answered/s | reply p50 | reply p99 | stored vs raw commits | server CPU per message + reply |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &a.levels {
+        let cpu_before: f64 = servers.iter().map(Server::cpu_secs).sum();
         let r = load(&client, &bases, n, a.seconds).await;
+        let cpu = servers.iter().map(Server::cpu_secs).sum::<f64>() - cpu_before;
         println!(
-            "| {n} | {:.0} | {:.0} | {:.1} ms | {:.1} ms | {:.2}x |",
-            r.stored, r.answered, r.p50_ms, r.p99_ms, r.stored / raw
+            "| {n} | {:.0} | {:.0} | {:.1} ms | {:.1} ms | {:.2}x | {:.2} ms |",
+            r.stored, r.answered, r.p50_ms, r.p99_ms, r.stored / raw,
+            cpu * 1000.0 / (r.answered * a.seconds as f64).max(1.0)
         );
     }
     if a.streams > 0 {

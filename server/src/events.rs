@@ -76,9 +76,9 @@ impl Hub {
         }
     }
 
-    /// Number of conversations with at least one live channel (for metrics).
+    /// Number of conversations someone follows on this instance now (for metrics).
     pub fn open_channels(&self) -> usize {
-        self.channels.lock().expect("hub lock").len()
+        self.channels.lock().expect("hub lock").values().filter(|tx| tx.receiver_count() > 0).count()
     }
 }
 
