@@ -93,9 +93,15 @@ async fn api_sends_no_cors_grant_to_foreign_origins_and_pages_carry_a_strict_csp
     let res = app.client.get(app.url("/v1/conversations/latest")).header("origin", "https://evil.example").send().await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    // API answers are never cached and can neither render nor be framed.
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
     // The public merchant theme may be read by the loader on any page, but never with credentials.
     let res = app.client.get(app.url("/v1/merchants/nordic-outdoor/config")).header("origin", "https://shop.example").send().await.unwrap();
     assert!(res.headers().get("access-control-allow-credentials").is_none());
+    assert_eq!(res.headers()["cache-control"], "public, max-age=300", "a route's own caching is kept");
+    assert_eq!(res.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
 
     let res = app.client.get(app.url("/embed/?merchant=nordic-outdoor")).send().await.unwrap();
     let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
