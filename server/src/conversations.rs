@@ -165,56 +165,77 @@ async fn send(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SendMessage>,
 ) -> ApiResult<(StatusCode, Json<SendAck>)> {
-    authorize(&state, &session, &id).await?;
     let client_id = parse_client_id(&body.client_id)?;
     let text = MessageText::parse(&body.text)?;
-    // The status check is part of the append itself: a resolve that lands first refuses the message
-    // instead of burying it in a closed conversation.
-    let appended = events::append(
-        &state,
-        Append {
+    // Ownership and status are checked by the append itself (no read before it): a resolve that
+    // lands first refuses the message instead of burying it in a closed conversation.
+    let appended = state
+        .store
+        .append(Append {
             client_id: Some(client_id.into()),
             only_if: OPEN_STATUSES.to_vec(),
+            owner: Some(session.shopper_id.clone()),
             ..Append::event(&id, Event::Message { message: text_message(0, Author::Shopper, None, Some(client_id), text.as_str()) })
-        },
-    )
-    .await?;
+        })
+        .await?;
     match appended {
         Appended::Duplicate(Event::Message { message }) => Ok((StatusCode::OK, Json(SendAck { message, duplicate: true }))),
-        Appended::New(Event::Message { message }, status) => {
+        Appended::New(Event::Message { message }, after) => {
             // Only the status at the moment of storing decides whether the assistant answers.
-            if status == Status::Assistant {
+            if after.status == Status::Assistant {
                 let state = state.clone();
                 let (text, seq) = (text.as_str().to_string(), message.seq);
-                tokio::spawn(async move { assistant_reply(&state, &id, &text, seq).await });
+                tokio::spawn(async move { assistant_reply(&state, &id, &after.into(), &text, seq).await });
             }
             Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false })))
         }
-        Appended::Refused(_) => {
+        Appended::Refused(_) | Appended::Missing => {
+            // Refused: unknown (404), someone else's (403), or ended (409).
+            authorize(&state, &session, &id).await?;
             Err(ApiError::conflict("conversation_closed", "This conversation has ended. Start a new conversation to continue."))
         }
         _ => Err(ApiError::Internal("a message append returned a non-message event".into())),
     }
 }
 
+/// Whom the assistant answers: what a reply needs to know of its conversation.
+pub struct Asker {
+    pub shopper_id: String,
+    pub identified: bool,
+    /// The conversation's language when the question was stored.
+    pub locale: String,
+}
+
+impl From<crate::store::After> for Asker {
+    fn from(a: crate::store::After) -> Self {
+        Asker { shopper_id: a.shopper_id, identified: a.identified, locale: a.locale }
+    }
+}
+
+impl From<ConversationRow> for Asker {
+    fn from(r: ConversationRow) -> Self {
+        Asker { shopper_id: r.shopper_id, identified: r.identified, locale: r.locale }
+    }
+}
+
 /// Answers one shopper message, one reply at a time per conversation. If anything fails the
 /// shopper is not left with a typing indicator and no answer: they are told and offered a person.
-async fn assistant_reply(state: &AppState, id: &str, question: &str, question_seq: u64) {
+async fn assistant_reply(state: &AppState, id: &str, asker: &Asker, question: &str, question_seq: u64) {
     let lock = state.reply_lock(id);
     let _turn = lock.lock().await;
     state.hub.publish(id, Event::Typing { author: Author::Assistant, active: true });
-    if let Err(e) = answer(state, id, question, question_seq).await {
+    if let Err(e) = answer(state, id, asker, question, question_seq).await {
         tracing::error!(conversation = %id, error = %e, "assistant reply failed");
         state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
-        let sorry = match load_row(state, id).await {
-            Ok(row) => state.assistant.voice(&row.locale, state.config.support_hours).server("reply_failed", &[]),
-            Err(_) => state.assistant.voice("", state.config.support_hours).server("reply_failed", &[]),
-        };
+        let sorry = state.assistant.voice(&asker.locale, state.config.support_hours).server("reply_failed", &[]);
         let _ = handoff::system_message(state, id, &sorry).await;
     }
     drop(_turn);
     state.release_reply_lock(id, lock);
 }
+
+/// Messages before a question that the assistant is given as history.
+const HISTORY_TURNS: i64 = 20;
 
 /// Seconds after which a question with no reply counts as stranded (its instance died).
 pub const STRANDED_AFTER_SECS: i64 = 5;
@@ -234,7 +255,8 @@ pub async fn answer_unanswered(state: &AppState, after_ms: i64) -> ApiResult<usi
         if let Event::Message { message } = event {
             if message.author == Author::Shopper {
                 tracing::info!(conversation = %id, seq, "answering a question whose reply was lost");
-                assistant_reply(state, &id, &message.text, seq).await;
+                let asker = load_row(state, &id).await?.into();
+                assistant_reply(state, &id, &asker, &message.text, seq).await;
             }
         }
     }
@@ -249,13 +271,14 @@ pub fn reply_key(question_seq: u64) -> String {
 
 /// Computes and stores the assistant's reply to the message at `question_seq`; hands off when the
 /// reply says so. Nothing is stored if a person took the conversation meanwhile.
-async fn answer(state: &AppState, id: &str, question: &str, question_seq: u64) -> ApiResult<()> {
-    let row = load_row(state, id).await?;
-    // History is what came before this question, whatever arrived since.
-    let history: Vec<Turn> = messages(state, id)
+async fn answer(state: &AppState, id: &str, row: &Asker, question: &str, question_seq: u64) -> ApiResult<()> {
+    // History is the latest of what came before this question, whatever arrived since (the
+    // assistant looks back a few turns; a long conversation costs no more).
+    let history: Vec<Turn> = state
+        .store
+        .messages_before(id, question_seq, HISTORY_TURNS)
         .await?
         .into_iter()
-        .filter(|m| m.seq < question_seq)
         .map(|m| Turn { author: m.author, text: m.text, topic: m.meta.map(|meta| meta.topic) })
         .collect();
     let account = if row.identified { state.ledger.snapshot(&row.shopper_id).await.map_err(|e| ApiError::Internal(format!("ledger: {e}")))? } else { None };

@@ -57,7 +57,7 @@ impl AppState {
         let hub = Arc::new(events::Hub::default());
         let agent_hub = Arc::new(agents::AgentHub::default());
         let url = store::database_url(config.database_url.as_deref(), &config.data_dir)?;
-        let connections = if url.starts_with("sqlite:") { 8 } else { config.database_connections };
+        let connections = if url.starts_with("sqlite:") { 4 } else { config.database_connections };
         let store = store::Store::open(&url, connections, live::on_commit(hub.clone(), agent_hub.clone())).await?;
         let state = AppState {
             ledger: Arc::new(ledger::StoreLedger::new(store.clone())),

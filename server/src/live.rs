@@ -89,6 +89,7 @@ fn deliver(state: &AppState, kind: NoticeKind, queue_pending: &Arc<AtomicBool>) 
                 }
             });
         }
+        NoticeKind::SessionEnded { token_hash } => state.store.forget_session(&token_hash),
         NoticeKind::Resync => {
             state.hub.resync_all();
             state.agent_hub.reconnect_all();

@@ -69,6 +69,9 @@ pub struct Append {
     pub client_id: Option<String>,
     /// Only while the conversation's status is one of these (empty: any).
     pub only_if: Vec<Status>,
+    /// Only if the conversation belongs to this shopper (checked before the idempotency key, so a
+    /// key never reveals another shopper's message).
+    pub owner: Option<String>,
     pub change: Change,
     /// The event; its sequence number is set when stored.
     pub event: Event,
@@ -77,7 +80,7 @@ pub struct Append {
 impl Append {
     /// An append of `event` with no conditions and no change.
     pub fn event(conversation_id: &str, event: Event) -> Self {
-        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], change: Change::default(), event }
+        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, change: Change::default(), event }
     }
 
     /// A state change, only while the status is one of `from`.
@@ -87,20 +90,31 @@ impl Append {
             conversation_id: conversation_id.into(),
             client_id: None,
             only_if: from.to_vec(),
+            owner: None,
             change: Change { state: Some(state), ..Change::default() },
             event,
         }
     }
 }
 
+/// The conversation as an append left it.
+#[derive(Clone, Debug)]
+pub struct After {
+    pub status: Status,
+    pub locale: String,
+    pub shopper_id: String,
+    pub identified: bool,
+}
+
 /// Outcome of an append.
 #[derive(Clone, Debug)]
 pub enum Appended {
-    /// Stored; the status after it.
-    New(Event, Status),
+    /// Stored; the conversation after it.
+    New(Event, After),
     /// The idempotency key was used before: the event stored then.
     Duplicate(Event),
-    /// The conversation's status (given) did not allow it, or the claiming agent could not take it.
+    /// The conversation's status (given) did not allow it, the claiming agent could not take it,
+    /// or it belongs to another shopper.
     Refused(Status),
     /// No such conversation.
     Missing,
@@ -286,11 +300,15 @@ fn set_seq(event: &mut Event, seq: u64) {
 async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
     let id = a.conversation_id.as_str();
     if let Some(client_id) = &a.client_id {
-        let existing = sqlx::query("SELECT payload FROM events WHERE conversation_id = $1 AND client_id = $2")
-            .bind(id)
-            .bind(client_id.as_str())
-            .fetch_optional(&mut **tx)
-            .await?;
+        let existing = sqlx::query(
+            "SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id
+             WHERE e.conversation_id = $1 AND e.client_id = $2 AND ($3 IS NULL OR c.shopper_id = $3)",
+        )
+        .bind(id)
+        .bind(client_id.as_str())
+        .bind(a.owner.as_deref())
+        .fetch_optional(&mut **tx)
+        .await?;
         if let Some(row) = existing {
             let payload: String = col(&row, 0)?;
             return Ok((Appended::Duplicate(serde_json::from_str(&payload)?), None));
@@ -358,13 +376,16 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
         }
         sql.push(")");
     }
+    if let Some(owner) = &a.owner {
+        sql.push(" AND shopper_id = ").bind(Arg::Text(owner.clone()));
+    }
     if let Some(agent) = &c.claim_for {
         sql.push(" AND EXISTS (SELECT 1 FROM agents a WHERE a.id = ").bind(Arg::Text(agent.clone()));
         sql.push(
             " AND a.online = 1 AND (SELECT COUNT(*) FROM conversations h WHERE h.agent_id = a.id AND h.status = 'with_agent') < a.capacity)",
         );
     }
-    sql.push(" RETURNING last_seq, agent_id, status");
+    sql.push(" RETURNING last_seq, agent_id, status, locale, shopper_id, identified");
     let Some(row) = sql.query().fetch_optional(&mut **tx).await? else {
         let current = sqlx::query("SELECT status FROM conversations WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
         return Ok(match current {
@@ -374,7 +395,12 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
     };
     let seq: i64 = col(&row, 0)?;
     let holder: Option<String> = col(&row, 1)?;
-    let status = Status::parse(&col::<String>(&row, 2)?)?;
+    let after = After {
+        status: Status::parse(&col::<String>(&row, 2)?)?,
+        locale: col(&row, 3)?,
+        shopper_id: col(&row, 4)?,
+        identified: col::<i64>(&row, 5)? != 0,
+    };
     let mut event = a.event.clone();
     set_seq(&mut event, seq as u64);
     sqlx::query("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -416,7 +442,7 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
         None => {}
     }
     let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
-    Ok((Appended::New(event, status), Some(committed)))
+    Ok((Appended::New(event, after), Some(committed)))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Conversations as rows: creation, lookup, the event log's reads, and the lists agents see.
 
-use tandem_protocol::{ConversationState, Event};
+use tandem_protocol::{ConversationState, Event, Message};
 
 use super::{col, Status, Store, StoreResult};
 
@@ -219,5 +219,24 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(col::<i64>(&row, 0)?.max(0) as u32)
+    }
+
+    /// The newest `limit` messages before sequence number `before`, oldest first.
+    pub async fn messages_before(&self, id: &str, before: u64, limit: i64) -> StoreResult<Vec<Message>> {
+        let rows = sqlx::query(
+            "SELECT payload FROM events WHERE conversation_id = $1 AND seq < $2 AND kind = 'message' ORDER BY seq DESC LIMIT $3",
+        )
+        .bind(id)
+        .bind(before.min(i64::MAX as u64) as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows.iter().rev() {
+            if let Event::Message { message } = serde_json::from_str(&col::<String>(r, 0)?)? {
+                out.push(message);
+            }
+        }
+        Ok(out)
     }
 }

@@ -26,7 +26,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 pub use agents::{AgentProfileRow, Capacity, NewAgent};
-pub use append::{shorten, Append, Appended, Change, Committed, HandoffMark, OnCommit, QueueEntry};
+pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, QueueEntry};
 pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation};
 pub use merchants::StoredMerchant;
 pub use metrics::Figures;
@@ -115,6 +115,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     writer: append::Writer,
+    /// Shopper sessions read in the last seconds.
+    sessions: Arc<sessions::SessionCache>,
     /// The URL, for PostgreSQL's notification listener (which needs its own connection).
     url: Arc<str>,
 }
@@ -181,7 +183,7 @@ impl Store {
         }
         .context("database migration failed")?;
         let writer = append::Writer::start(pool.clone(), backend, on_commit);
-        Ok(Store { pool, backend, writer, url: url.into() })
+        Ok(Store { pool, backend, writer, sessions: Arc::default(), url: url.into() })
     }
 
     /// The column that orders rows by creation when timestamps are equal.

@@ -38,6 +38,8 @@ pub enum NoticeKind {
     Queue,
     /// An agent's profile (presence, capacity, load) changed.
     Profile { agent_id: String },
+    /// A shopper session ended (logout): forget it.
+    SessionEnded { token_hash: String },
     /// Notifications may have been lost (the listener reconnected): every stream re-reads its log.
     Resync,
 }
@@ -72,6 +74,7 @@ pub fn encode(kind: &NoticeKind) -> String {
         NoticeKind::Queue => "q".into(),
         NoticeKind::Profile { agent_id } => format!("p {agent_id}"),
         NoticeKind::Resync => "r".into(),
+        NoticeKind::SessionEnded { token_hash } => format!("s {token_hash}"),
     }
 }
 
@@ -101,6 +104,7 @@ pub fn decode(payload: &str) -> Vec<Notice> {
                 ["q"] => NoticeKind::Queue,
                 ["p", a] => NoticeKind::Profile { agent_id: a.to_string() },
                 ["r"] => NoticeKind::Resync,
+                ["s", h] => NoticeKind::SessionEnded { token_hash: h.to_string() },
                 _ => return None,
             };
             Some(Notice { instance: instance.to_string(), kind })
@@ -217,6 +221,7 @@ mod tests {
             NoticeKind::Queue,
             NoticeKind::Profile { agent_id: "a9".into() },
             NoticeKind::Resync,
+            NoticeKind::SessionEnded { token_hash: "ab12".into() },
         ];
         let payloads = pack(&kinds);
         assert_eq!(payloads.len(), 1);

@@ -1,6 +1,46 @@
 //! Shopper sessions and agents' console sessions. Only SHA-256 hashes of tokens are stored.
+//! Every shopper request presents its session, so sessions read recently are kept in memory for a
+//! few seconds; ending a session removes it here and, through a notice, on every other instance.
 
-use super::{col, Store, StoreResult};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::{col, NoticeKind, Store, StoreResult};
+
+/// How long a session read from the database is trusted without reading it again.
+const CACHE_TTL: Duration = Duration::from_secs(10);
+/// Sessions kept in memory at most.
+const CACHE_MAX: usize = 50_000;
+
+/// Recently read shopper sessions by token hash.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, (StoredSession, Instant)>>,
+}
+
+impl SessionCache {
+    fn get(&self, token_hash: &str) -> Option<StoredSession> {
+        let entries = self.entries.lock().expect("session cache");
+        entries.get(token_hash).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(s, _)| s.clone())
+    }
+
+    fn put(&self, token_hash: &str, session: StoredSession) {
+        let mut entries = self.entries.lock().expect("session cache");
+        if entries.len() >= CACHE_MAX {
+            entries.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+            if entries.len() >= CACHE_MAX {
+                entries.clear();
+            }
+        }
+        entries.insert(token_hash.to_string(), (session, Instant::now()));
+    }
+
+    /// Forgets a session (it ended here or on another instance).
+    pub fn forget(&self, token_hash: &str) {
+        self.entries.lock().expect("session cache").remove(token_hash);
+    }
+}
 
 /// A shopper session to store.
 pub struct NewSession<'a> {
@@ -47,29 +87,38 @@ impl Store {
 
     /// The session behind a token hash, expired or not.
     pub async fn session(&self, token_hash: &str) -> StoreResult<Option<StoredSession>> {
+        if let Some(s) = self.sessions.get(token_hash) {
+            return Ok(Some(s));
+        }
         let row = sqlx::query(
             "SELECT shopper_id, shopper_name, identified, merchant_id, locale, expires_at FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(StoredSession {
-                shopper_id: col(&r, 0)?,
-                shopper_name: col(&r, 1)?,
-                identified: col::<i64>(&r, 2)? != 0,
-                merchant_id: col(&r, 3)?,
-                locale: col(&r, 4)?,
-                expires_ms: col(&r, 5)?,
-            })
-        })
-        .transpose()
+        let Some(r) = row else { return Ok(None) };
+        let session = StoredSession {
+            shopper_id: col(&r, 0)?,
+            shopper_name: col(&r, 1)?,
+            identified: col::<i64>(&r, 2)? != 0,
+            merchant_id: col(&r, 3)?,
+            locale: col(&r, 4)?,
+            expires_ms: col(&r, 5)?,
+        };
+        self.sessions.put(token_hash, session.clone());
+        Ok(Some(session))
     }
 
-    /// Ends a shopper session.
+    /// Ends a shopper session, here and on every other instance.
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
-        Ok(())
+        self.sessions.forget(token_hash);
+        self.notify(&[NoticeKind::SessionEnded { token_hash: token_hash.into() }]).await
+    }
+
+    /// Forgets a session another instance ended.
+    pub fn forget_session(&self, token_hash: &str) {
+        self.sessions.forget(token_hash);
     }
 
     /// Stores an agent's console session.

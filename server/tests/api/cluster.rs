@@ -255,8 +255,37 @@ async fn an_agent_whose_instance_is_killed_goes_offline_after_the_ttl_and_the_sh
     };
     assert!(killed.elapsed() >= Duration::from_secs(1), "taken offline before the time-to-live");
     assert_eq!(state["state"]["position"], 1, "returned to the front: {state}");
-    assert_eq!(a.get(&other_token, &waiting).await["state"]["position"], 2);
-    assert!(state["messages"].as_array().unwrap().iter().any(|m| m["text"].as_str().unwrap().contains("lost their connection")), "{state}");
+    // Right after: the shopper is told why, and the one who was waiting moves back one place.
+    let told = |c: &Value| c["messages"].as_array().unwrap().iter().any(|m| m["text"].as_str().unwrap().contains("lost their connection"));
+    let settled = Instant::now();
+    loop {
+        let (held_now, waiting_now) = (a.get(&token, &held).await, a.get(&other_token, &waiting).await);
+        if told(&held_now) && waiting_now["state"]["position"] == 2 {
+            break;
+        }
+        assert!(settled.elapsed() < Duration::from_secs(3), "not settled: {held_now} / {waiting_now}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let queue: Value = a.agent_req(&kim, Method::GET, "/v1/agent/queue").send().await.unwrap().json().await.unwrap();
     assert_eq!(queue["agents_online"], 1, "only Kim is online now: {queue}");
+}
+
+#[tokio::test]
+async fn a_session_ended_on_one_instance_stops_working_on_the_other_at_once() {
+    let Some((a, b)) = two_instances(60).await else { return };
+    let token = a.session().await;
+    let latest = |inst: &Instance| inst.client.get(inst.url("/v1/conversations/latest")).bearer_auth(&token).send();
+    // Known on B (and now remembered there).
+    assert_eq!(latest(&b).await.unwrap().status(), StatusCode::NOT_FOUND, "no conversation yet, but a valid session");
+    let ended = a.client.delete(a.url("/v1/sessions/current")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    let since = Instant::now();
+    loop {
+        let status = latest(&b).await.unwrap().status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(since.elapsed() < Duration::from_secs(2), "B still accepts an ended session after {:?}: {status}", since.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
