@@ -299,21 +299,6 @@ fn set_seq(event: &mut Event, seq: u64) {
 
 async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
     let id = a.conversation_id.as_str();
-    if let Some(client_id) = &a.client_id {
-        let existing = sqlx::query(
-            "SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id
-             WHERE e.conversation_id = $1 AND e.client_id = $2 AND ($3 IS NULL OR c.shopper_id = $3)",
-        )
-        .bind(id)
-        .bind(client_id.as_str())
-        .bind(a.owner.as_deref())
-        .fetch_optional(&mut **tx)
-        .await?;
-        if let Some(row) = existing {
-            let payload: String = col(&row, 0)?;
-            return Ok((Appended::Duplicate(serde_json::from_str(&payload)?), None));
-        }
-    }
     let c = &a.change;
     // A release tells the agent who held the conversation (the row no longer names them after).
     let released_from: Option<String> = match &c.assign {
@@ -385,8 +370,30 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
             " AND a.online = 1 AND (SELECT COUNT(*) FROM conversations h WHERE h.agent_id = a.id AND h.status = 'with_agent') < a.capacity)",
         );
     }
+    if let Some(client_id) = &a.client_id {
+        // Idempotency in the same statement: nothing is written when the key was used before.
+        sql.push(" AND NOT EXISTS (SELECT 1 FROM events k WHERE k.conversation_id = ").bind(Arg::Text(id.into()));
+        sql.push(" AND k.client_id = ").bind(Arg::Text(client_id.clone())).push(")");
+    }
     sql.push(" RETURNING last_seq, agent_id, status, locale, shopper_id, identified");
     let Some(row) = sql.query().fetch_optional(&mut **tx).await? else {
+        // Why nothing was written: a repeat of a stored event (only the owner's own), a status or
+        // claim condition, another shopper's conversation, or no such conversation.
+        if let Some(client_id) = &a.client_id {
+            let existing = sqlx::query(
+                "SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id
+                 WHERE e.conversation_id = $1 AND e.client_id = $2 AND ($3 IS NULL OR c.shopper_id = $3)",
+            )
+            .bind(id)
+            .bind(client_id.as_str())
+            .bind(a.owner.as_deref())
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(row) = existing {
+                let payload: String = col(&row, 0)?;
+                return Ok((Appended::Duplicate(serde_json::from_str(&payload)?), None));
+            }
+        }
         let current = sqlx::query("SELECT status FROM conversations WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
         return Ok(match current {
             Some(row) => (Appended::Refused(Status::parse(&col::<String>(&row, 0)?)?), None),
