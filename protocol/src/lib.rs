@@ -403,6 +403,13 @@ pub struct AgentProfile {
     pub capacity: u32,
     /// Conversations the agent holds now.
     pub active: u32,
+    /// `agent`, `supervisor` or `admin`.
+    #[serde(default = "default_role")]
+    pub role: String,
+}
+
+fn default_role() -> String {
+    "agent".into()
 }
 
 /// Body of `PUT /v1/agent/presence`.

@@ -15,7 +15,7 @@ use tandem_protocol::{AgentEvent, AgentLogin, AgentProfile, Presence};
 
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::sessions::{hash_token, new_token};
-use crate::store::{now_ms, NewAgent, NoticeKind, StoreError};
+use crate::store::{now_ms, NewAgent, NoticeKind, Role, StoreError};
 use crate::{handoff, AppState};
 
 pub use crate::presence::{spawn_sweeper, AgentHub};
@@ -39,6 +39,18 @@ pub fn routes() -> Router<AppState> {
 pub struct AgentSession {
     pub agent_id: String,
     pub display_name: String,
+    pub role: Role,
+}
+
+impl AgentSession {
+    /// Refuses (403) an agent whose role is below `needed`.
+    pub fn require(&self, needed: Role) -> ApiResult<()> {
+        if self.role >= needed {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("This needs the {} role; yours is {}.", needed.as_str(), self.role.as_str())))
+        }
+    }
 }
 
 /// Hashes a password with argon2id and a random salt (PHC string).
@@ -51,17 +63,19 @@ fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
-/// Creates an agent account (the `add-agent` command and the demo seed). Fails if the email exists.
-pub async fn add_agent(state: &AppState, email: &str, display_name: &str, password: &str, capacity: u32) -> anyhow::Result<String> {
+/// Creates an agent account (the `agent add` command, the admin API and the demo seed). Fails if
+/// the email exists.
+pub async fn add_agent(store: &crate::store::Store, email: &str, display_name: &str, password: &str, capacity: u32, role: Role) -> anyhow::Result<String> {
     let email = email.trim().to_lowercase();
     anyhow::ensure!(email.contains('@') && email.len() <= 254, "'{email}' is not an email address");
     anyhow::ensure!(!display_name.trim().is_empty(), "the display name is empty");
     anyhow::ensure!(password.chars().count() >= 10, "the password must have at least 10 characters");
     anyhow::ensure!((1..=10).contains(&capacity), "capacity must be 1 to 10");
     let id = uuid::Uuid::new_v4().to_string();
-    let hash = hash_password(password)?;
-    let agent = NewAgent { id: &id, email: &email, display_name: display_name.trim(), password_hash: &hash, capacity, created_ms: now_ms() };
-    state.store.add_agent(&agent).await.map_err(|e| match e {
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+    let agent = NewAgent { id: &id, email: &email, display_name: display_name.trim(), password_hash: &hash, capacity, role, created_ms: now_ms() };
+    store.add_agent(&agent).await.map_err(|e| match e {
         StoreError::Taken(_) => anyhow::anyhow!("cannot add agent {email}: an agent with this email exists"),
         e => anyhow::anyhow!("cannot add agent {email}: {e}"),
     })?;
@@ -75,7 +89,7 @@ pub async fn profile(state: &AppState, agent_id: &str) -> ApiResult<AgentProfile
         .agent_profile(agent_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("invalid_agent_session", "Your session has ended. Log in again."))?;
-    Ok(AgentProfile { id: agent_id.into(), email: p.email, display_name: p.display_name, online: p.online, capacity: p.capacity, active: p.active })
+    Ok(AgentProfile { id: agent_id.into(), email: p.email, display_name: p.display_name, online: p.online, capacity: p.capacity, active: p.active, role: p.role })
 }
 
 /// Sends an agent's console (on whichever instance it is connected) their current profile.
@@ -180,11 +194,12 @@ impl FromRequestParts<AppState> for AgentSession {
         }
         let unauthorized = || ApiError::unauthorized("invalid_agent_session", "Log in to the console first.");
         let token = cookie(&parts.headers, AGENT_COOKIE).ok_or_else(unauthorized)?;
-        let (agent_id, display_name, expires_ms) = state.store.agent_session(&hash_token(&token)).await?.ok_or_else(unauthorized)?;
+        let (agent_id, display_name, role, expires_ms) = state.store.agent_session(&hash_token(&token)).await?.ok_or_else(unauthorized)?;
         if expires_ms <= now_ms() {
             return Err(unauthorized());
         }
-        Ok(AgentSession { agent_id, display_name })
+        let role = Role::parse(&role).ok_or_else(|| crate::store::StoreError::Corrupt(format!("unknown role '{role}'")))?;
+        Ok(AgentSession { agent_id, display_name, role })
     }
 }
 

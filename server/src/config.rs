@@ -47,6 +47,32 @@ pub struct Config {
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     #[arg(long, env = "TANDEM_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
+    /// Rate limits per client address and per session, scaled: 1 the defaults (see
+    /// `limits.rs`), 2 twice as many requests, 0 none (benchmarks only).
+    #[arg(long, env = "TANDEM_RATE_LIMIT_SCALE", default_value_t = 1.0)]
+    pub rate_limit_scale: f64,
+    /// Reverse proxies (IP addresses) whose `X-Forwarded-For` names the client, comma-separated.
+    #[arg(long = "trusted-proxy", env = "TANDEM_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Live streams one shopper session may hold open at once.
+    #[arg(long, env = "TANDEM_MAX_STREAMS_PER_SESSION", default_value_t = 8)]
+    pub max_streams_per_session: usize,
+    /// Live streams one client address may hold open at once (many shoppers can share one).
+    #[arg(long, env = "TANDEM_MAX_STREAMS_PER_ADDRESS", default_value_t = 1000)]
+    pub max_streams_per_address: usize,
+    /// Connections open at once; more are closed at once (also capped by the open-file limit).
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS", default_value_t = 50_000)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers (slow clients are cut).
+    #[arg(long, env = "TANDEM_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Conversations (with their messages) are deleted this many days after their last activity; 0 keeps them.
+    #[arg(long, env = "TANDEM_RETENTION_DAYS", default_value_t = 365)]
+    pub retention_days: u32,
+    /// Contact details (email addresses) left by shoppers are deleted this many days after the
+    /// conversation's last activity; 0 keeps them as long as the conversation.
+    #[arg(long, env = "TANDEM_CONTACT_RETENTION_DAYS", default_value_t = 90)]
+    pub contact_retention_days: u32,
     /// Shared secret (HS256) the provider's backend signs identity tokens with.
     #[arg(long, env = "TANDEM_IDENTITY_SECRET", default_value = "")]
     pub identity_secret: String,
@@ -68,8 +94,34 @@ impl Config {
             support_hours: crate::hours::SupportHours::Always,
             agent_timeout_secs: 60,
             metrics_token: None,
+            rate_limit_scale: 0.0,
+            trusted_proxies: Vec::new(),
+            max_streams_per_session: 8,
+            max_streams_per_address: 1000,
+            max_connections: 10_000,
+            header_timeout_secs: 10,
+            retention_days: 365,
+            contact_retention_days: 90,
             identity_secret: "test-secret".into(),
         }
+    }
+
+    /// Checks what clap cannot: a demo server must not be reachable from other machines (its
+    /// agents' passwords and signing secret are published).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.demo && !self.bind.ip().is_loopback() {
+            return Err(format!(
+                "demo mode serves published passwords and a published signing secret, so it only binds to a loopback address (127.0.0.1 or ::1), not {}; run without --demo for a real deployment",
+                self.bind
+            ));
+        }
+        if !(self.rate_limit_scale >= 0.0 && self.rate_limit_scale.is_finite()) {
+            return Err("--rate-limit-scale must be 0 (off) or a positive number".into());
+        }
+        if self.header_timeout_secs == 0 {
+            return Err("--header-timeout-secs must be at least 1".into());
+        }
+        Ok(())
     }
 
     /// The pack folder to load: `--pack`, or the demo pack in demo mode.

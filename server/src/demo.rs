@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::identity::{self, IdentityClaims};
 use crate::ledger::StoreLedger;
 use crate::merchants::{self, Merchant};
+use crate::store::{Role, Store, DEMO_AGENT, DEMO_MERCHANT as DEMO_MERCHANT_ROW, DEMO_SHOPPER as DEMO_SHOPPER_ROW};
 use crate::AppState;
 
 /// The demo merchant's id.
@@ -34,10 +35,10 @@ pub const CSP_ADDITIONS: [&str; 3] = ["script-src {o}", "frame-src {o}", "connec
 /// The demo shopper's customer id in the provider's ledger.
 pub const DEMO_SHOPPER: &str = "alex";
 
-/// The demo agents: (email, display name, password). Printed at start-up and in the README.
-pub const DEMO_AGENTS: [(&str, &str, &str); 2] = [
-    ("sam@fjordpay.example", "Sam", "tandem-demo-sam"),
-    ("kim@fjordpay.example", "Kim", "tandem-demo-kim"),
+/// The demo agents: (email, display name, password, role). Printed at start-up and in the README.
+pub const DEMO_AGENTS: [(&str, &str, &str, Role); 2] = [
+    ("sam@fjordpay.example", "Sam", "tandem-demo-sam", Role::Admin),
+    ("kim@fjordpay.example", "Kim", "tandem-demo-kim", Role::Agent),
 ];
 
 /// Seeds the demo merchant, the demo shopper's account (dates relative to today) and the demo agents.
@@ -79,15 +80,50 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     .await
     .map_err(|e| anyhow::anyhow!("seeding the themed demo merchant: {e}"))?;
     StoreLedger::new(state.store.clone()).seed_demo(state.today()).await?;
-    for (email, name, password) in DEMO_AGENTS {
-        if !state.store.agent_email_exists(email).await? {
-            match crate::agents::add_agent(state, email, name, password, 3).await {
+    let store = &state.store;
+    for id in [DEMO_MERCHANT, THEMED_MERCHANT] {
+        store.record_demo_row(DEMO_MERCHANT_ROW, id).await?;
+    }
+    store.record_demo_row(DEMO_SHOPPER_ROW, DEMO_SHOPPER).await?;
+    for (email, name, password, role) in DEMO_AGENTS {
+        if !store.agent_email_exists(email).await? {
+            match crate::agents::add_agent(store, email, name, password, 3, role).await {
                 Ok(_) => {}
                 // Another instance seeding the same database at the same moment added them first.
-                Err(_) if state.store.agent_email_exists(email).await? => {}
+                Err(_) if store.agent_email_exists(email).await? => {}
                 Err(e) => return Err(e),
             }
         }
+        if let Some(id) = store.agent_id(email).await? {
+            store.record_demo_row(DEMO_AGENT, &id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Outside demo mode, removes whatever an earlier demo run seeded into this database: the demo
+/// merchants (with their sessions and conversations), the demo shopper's account, and the demo
+/// agents, whose published passwords must never open a production console. An agent still
+/// holding a conversation is disabled instead (the sweeper requeues the conversation).
+pub async fn remove_seeded(store: &Store) -> anyhow::Result<()> {
+    for (kind, id) in store.demo_rows().await? {
+        match kind.as_str() {
+            DEMO_MERCHANT_ROW => {
+                store.remove_merchant(&id).await?;
+            }
+            DEMO_SHOPPER_ROW => {
+                store.erase_shopper(&id).await?;
+            }
+            DEMO_AGENT => {
+                if !store.remove_agent(&id).await? {
+                    tracing::warn!(agent = %id, "a demo agent still holds a conversation: disabled instead of removed");
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        store.forget_demo_row(&kind, &id).await?;
+        tracing::info!(%kind, %id, "removed demo data (the server runs without --demo)");
     }
     Ok(())
 }

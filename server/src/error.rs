@@ -24,6 +24,12 @@ pub enum ApiError {
     /// The resource is in a state that does not allow this (409).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Over a rate limit or cap (429, with `Retry-After`).
+    #[error("{message}")]
+    TooMany { retry_after_secs: u64, message: String },
+    /// Temporarily unable to serve (503, with `Retry-After`).
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything unexpected: logged with context, answered with a generic 500.
     #[error("internal error: {0}")]
     Internal(String),
@@ -57,6 +63,8 @@ impl ApiError {
             ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message.clone(), None),
             ApiError::NotFound { code, message } => (StatusCode::NOT_FOUND, code, message.clone(), None),
             ApiError::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone(), None),
+            ApiError::TooMany { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", message.clone(), None),
+            ApiError::Unavailable(message) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", message.clone(), None),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -72,9 +80,18 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(context) = &self {
             tracing::error!(%context, "internal error");
         }
+        let retry_after = match &self {
+            ApiError::TooMany { retry_after_secs, .. } => Some(*retry_after_secs),
+            ApiError::Unavailable(_) => Some(5),
+            _ => None,
+        };
         let (status, code, message, field) = self.parts();
         let body = ErrorBody { error: ErrorDetail { code: code.into(), message, field: field.map(Into::into) } };
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        res
     }
 }
 

@@ -48,6 +48,12 @@ impl Hub {
         channels.entry(conversation_id.to_string()).or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0).subscribe()
     }
 
+    /// Subscribes with a guard that frees the conversation's channel when its last subscriber goes
+    /// (abandoned streams leave nothing behind).
+    pub fn follow(self: &std::sync::Arc<Self>, conversation_id: &str) -> Subscription {
+        Subscription { hub: self.clone(), id: conversation_id.to_string(), rx: Some(self.subscribe(conversation_id)) }
+    }
+
     /// Sends an event to the conversation's live subscribers, if any.
     pub fn publish(&self, conversation_id: &str, event: Event) {
         self.send(conversation_id, Live::Event(event));
@@ -76,9 +82,41 @@ impl Hub {
         }
     }
 
+    /// Live channels held on this instance, followed or not (tests check abandoned ones go).
+    pub fn channel_count(&self) -> usize {
+        self.channels.lock().expect("hub lock").len()
+    }
+
     /// Number of conversations someone follows on this instance now (for metrics).
     pub fn open_channels(&self) -> usize {
         self.channels.lock().expect("hub lock").values().filter(|tx| tx.receiver_count() > 0).count()
+    }
+}
+
+/// A live subscription to one conversation; dropping it frees the channel if it was the last.
+pub struct Subscription {
+    hub: std::sync::Arc<Hub>,
+    id: String,
+    rx: Option<broadcast::Receiver<Live>>,
+}
+
+impl Subscription {
+    /// The next live event (see `broadcast::Receiver::recv`).
+    pub async fn recv(&mut self) -> Result<Live, broadcast::error::RecvError> {
+        match self.rx.as_mut() {
+            Some(rx) => rx.recv().await,
+            None => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut channels = self.hub.channels.lock().expect("hub lock");
+        drop(self.rx.take());
+        if channels.get(&self.id).is_some_and(|tx| tx.receiver_count() == 0) {
+            channels.remove(&self.id);
+        }
     }
 }
 
@@ -137,25 +175,27 @@ pub async fn stream_events(
     Path(id): Path<String>,
     query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
+    axum::Extension(address): axum::Extension<crate::limits::ClientAddress>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let Query(query) = query?;
     let row = authorize(&state, &session, &id).await?;
+    let guard = state.limits.open_stream(crate::limits::bearer(&headers).unwrap_or_default(), address.0)?;
     let after = replay_point(&headers, &query)?;
     // A replay point beyond the log (a client that kept an id from another conversation, or a
     // database restored from a backup) replays everything there is instead of waiting silently
     // for sequence numbers that are already taken by events it never saw.
     let after = if after > row.last_seq { 0 } else { after };
-    Ok(sse_for(state, id, after).await)
+    Ok(sse_for(state, id, after, guard).await)
 }
 
 /// Builds the SSE response for a conversation, replaying after `after` then following live events.
-/// Shared by the shopper and agent streams.
-pub async fn sse_for(state: AppState, id: String, after: u64) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+pub async fn sse_for(state: AppState, id: String, after: u64, guard: crate::limits::StreamGuard) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     // Subscribe before reading the backlog: an event committed in between is then in both, and the
     // sequence check below drops the copy.
-    let mut rx = state.hub.subscribe(&id);
+    let mut rx = state.hub.follow(&id);
     let mut stop = state.shutdown.subscribe();
     let stream = async_stream::stream! {
+        let _guard = guard;
         let mut last = after;
         yield Ok(SseEvent::default().comment("connected"));
         match load_after(&state, &id, last).await {
@@ -176,6 +216,10 @@ pub async fn sse_for(state: AppState, id: String, after: u64) -> Sse<impl Stream
             match next {
                 Ok(Live::Resync) => {
                     match load_after(&state, &id, last).await {
+                        Ok(events) if events.is_empty() => {
+                            // An erased or removed conversation ends its streams.
+                            if !matches!(state.store.conversation(&id).await, Ok(Some(_))) { return; }
+                        }
                         Ok(events) => for e in events { last = e.seq().unwrap_or(last); yield Ok(to_sse(&e)); },
                         Err(_) => return,
                     }

@@ -2,6 +2,7 @@
 //! the loader and the demo merchant page. `app` builds the router; `main.rs` only parses the
 //! configuration and serves it.
 
+pub mod admin;
 pub mod agents;
 pub mod assets;
 pub mod config;
@@ -13,18 +14,25 @@ pub mod events;
 pub mod handoff;
 pub mod hours;
 pub mod identity;
+pub mod limits;
 pub mod ledger;
 pub mod live;
 pub mod merchants;
 pub mod metrics;
 pub mod presence;
+pub mod serve;
 pub mod sessions;
 pub mod store;
 pub mod wait;
 
 use std::sync::Arc;
 
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use chrono::{NaiveDate, Utc};
 use tandem_assistant::Assistant;
@@ -45,6 +53,10 @@ pub struct AppState {
     /// The origin the widget is served from (`http://localhost:8080`), used for the loader, the
     /// demo page and `postMessage` targets.
     pub public_origin: Arc<str>,
+    /// Rate limits and caps.
+    pub limits: Arc<limits::Limits>,
+    /// Connections open and refused (metrics).
+    pub connections: Arc<serve::ConnectionStats>,
     /// Set once when the server shuts down: open streams tell their clients to reconnect and end.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
     /// One assistant reply at a time per conversation, so replies come back in question order.
@@ -66,15 +78,32 @@ impl AppState {
             agent_hub,
             assistant,
             public_origin: public_origin.into(),
+            limits: Arc::new(limits::Limits::new(
+                config.rate_limit_scale,
+                limits::StreamCaps { per_session: config.max_streams_per_session, per_address: config.max_streams_per_address },
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
+            connections: Arc::default(),
             shutdown: Arc::new(tokio::sync::watch::channel(false).0),
             reply_locks: Arc::default(),
             config: Arc::new(config),
         };
         if state.config.demo {
             demo::seed(&state).await?;
+        } else {
+            demo::remove_seeded(&state.store).await?;
         }
         agents::spawn_sweeper(state.clone());
+        admin::retention::spawn(state.clone());
         live::follow_other_instances(&state);
+        let limits = state.limits.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limits.forget_idle();
+            }
+        });
         Ok(state)
     }
 
@@ -118,35 +147,49 @@ pub fn app(state: AppState) -> Router {
         .merge(handoff::agent_routes())
         .merge(desk::shopper_routes())
         .merge(desk::agent_routes())
-        .merge(agents::routes());
+        .merge(agents::routes())
+        .merge(admin::routes());
     Router::new()
         .nest("/v1", api)
         .route("/metrics", axum::routing::get(metrics::metrics))
         .merge(demo::routes(&state))
         .merge(assets::routes(&state))
         .fallback(assets::not_found)
-        // One layer for every response's headers: each layer on a router wraps every route, and a
-        // request holds its route's whole stack of services for as long as it runs (an SSE stream
-        // for hours), so fewer layers is less memory per open stream.
-        .layer(axum::middleware::map_response(common_headers))
+        // One layer for every request's limits and every response's headers: each layer on a
+        // router wraps every route, and a request holds its route's whole stack of services for as
+        // long as it runs (an SSE stream for hours), so fewer layers is less memory per open stream.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), front))
         .with_state(state)
 }
 
-/// Headers every response carries; the API's own (no caching, nothing may render or frame it).
-async fn common_headers(axum::extract::OriginalUri(uri): axum::extract::OriginalUri, mut res: axum::response::Response) -> axum::response::Response {
+/// Before the app: the client's address (for limits), the request's rate limits. After: headers
+/// every response carries, and the API's own (no caching, nothing may render or frame it).
+async fn front(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let address = limits::client_address(peer, forwarded, &state.config.trusted_proxies);
+    req.extensions_mut().insert(limits::ClientAddress(address));
+    let api = req.uri().path().starts_with("/v1/");
+    let mut res = match limits::action(req.method(), req.uri().path()) {
+        Some(action) => match state.limits.check(action, address, limits::bearer(req.headers())) {
+            Ok(()) => next.run(req).await,
+            Err(e) => e.into_response(),
+        },
+        None => next.run(req).await,
+    };
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    if uri.path().starts_with("/v1/") {
+    if api {
         h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
     }
     res
 }
 
-/// Binds `config.bind`, builds the state and serves until Ctrl-C. Returns the bound address through
-/// `on_bound` (tests bind port 0).
+/// Binds `config.bind`, builds the state and serves until SIGTERM or Ctrl-C.
 pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<()> {
+    config.validate().map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let addr = listener.local_addr()?;
     let origin = std::env::var("TANDEM_PUBLIC_ORIGIN").unwrap_or_else(|_| format!("http://localhost:{}", addr.port()));
@@ -156,8 +199,8 @@ pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<
     if demo {
         println!("Tandem demo: http://127.0.0.1:{}/demo/  (widget served from {origin})", addr.port());
         println!("Agent console: http://127.0.0.1:{}/console/", addr.port());
-        for (email, name, password) in demo::DEMO_AGENTS {
-            println!("  demo agent {name}: {email} / {password}");
+        for (email, name, password, role) in demo::DEMO_AGENTS {
+            println!("  demo {} {name}: {email} / {password}", role.as_str());
         }
     }
     let stopping = state.clone();
@@ -172,7 +215,7 @@ pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<
             std::process::exit(0);
         });
     };
-    axum::serve(listener, app(state.clone())).with_graceful_shutdown(signal).await?;
+    serve_with(listener, state.clone(), signal).await;
     // Requests are done; assistant replies already accepted are written before exiting (each is
     // milliseconds; the grace period above bounds the wait).
     while state.replies_in_flight() > 0 {
@@ -181,6 +224,16 @@ pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves the app on a bound listener until `signal` completes (tests use it with port 0).
+pub async fn serve_with(listener: tokio::net::TcpListener, state: AppState, signal: impl std::future::Future<Output = ()> + Send) {
+    let options = serve::ServeOptions {
+        max_connections: serve::fit_connections(state.config.max_connections),
+        header_timeout: std::time::Duration::from_secs(state.config.header_timeout_secs),
+    };
+    let grace = std::time::Duration::from_secs(SHUTDOWN_GRACE_SECS);
+    serve::run(listener, app(state.clone()), options, state.connections.clone(), signal, grace).await;
 }
 
 /// Seconds from SIGTERM/SIGINT to exit at the latest.

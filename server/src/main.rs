@@ -1,10 +1,9 @@
 //! `tandem-server`: parses the configuration and serves the app, or runs an admin command.
 
-use std::io::BufRead;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use tandem_server::{agents, AppState, Config};
+use tandem_server::{admin, Config};
 
 #[derive(Parser)]
 #[command(name = "tandem-server", about = "The Tandem API server")]
@@ -23,15 +22,28 @@ enum Command {
         #[command(subcommand)]
         action: PackAction,
     },
-    /// Adds a human agent. The password is read from TANDEM_AGENT_PASSWORD or, if unset, from the
-    /// first line of standard input (so it never appears in the process list).
+    /// Merchants: `merchant add|update|list|remove`.
+    Merchant {
+        #[command(subcommand)]
+        action: admin::cli::MerchantCommand,
+    },
+    /// Human agents: `agent add|disable|enable|list|set-role`.
+    Agent {
+        #[command(subcommand)]
+        action: admin::cli::AgentCommand,
+    },
+    /// A shopper's data: `shopper export|erase ID`.
+    Shopper {
+        #[command(subcommand)]
+        action: admin::cli::ShopperCommand,
+    },
+    /// Adds a human agent (kept for scripts; the same as `agent add`).
+    #[command(hide = true)]
     AddAgent {
         #[arg(long)]
         email: String,
-        /// Name shown to shoppers.
         #[arg(long)]
         name: String,
-        /// Conversations at once.
         #[arg(long, default_value_t = 3)]
         capacity: u32,
     },
@@ -79,26 +91,28 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
         .init();
     let cli = Cli::parse();
-    if let Some(Command::Pack { action }) = &cli.command {
-        let code = match action {
-            PackAction::Check { dir } => tandem_assistant::pack::cli::run("check", dir),
-            PackAction::Build { dir } => tandem_assistant::pack::cli::run("build", dir),
-        };
-        return if code == std::process::ExitCode::SUCCESS { Ok(()) } else { std::process::exit(1) };
-    }
-    let assistant = Arc::new(load_assistant(&cli.config)?);
+    let config = cli.config;
     match cli.command {
-        Some(Command::Pack { .. }) => unreachable!("handled above"),
-        None => tandem_server::serve(cli.config, assistant).await,
-        Some(Command::AddAgent { email, name, capacity }) => {
-            let password = match std::env::var("TANDEM_AGENT_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => std::io::stdin().lock().lines().next().transpose()?.unwrap_or_default(),
+        Some(Command::Pack { action }) => {
+            let code = match action {
+                PackAction::Check { dir } => tandem_assistant::pack::cli::run("check", &dir),
+                PackAction::Build { dir } => tandem_assistant::pack::cli::run("build", &dir),
             };
-            let state = AppState::new(cli.config, assistant, String::new()).await?;
-            let id = agents::add_agent(&state, &email, &name, password.trim_end_matches(['\r', '\n']), capacity).await?;
-            println!("added agent {email} ({name}), id {id}");
+            if code != std::process::ExitCode::SUCCESS {
+                std::process::exit(1);
+            }
             Ok(())
+        }
+        Some(Command::Merchant { action }) => admin::cli::merchant(&config, action).await,
+        Some(Command::Agent { action }) => admin::cli::agent(&config, action).await,
+        Some(Command::Shopper { action }) => admin::cli::shopper(&config, action).await,
+        Some(Command::AddAgent { email, name, capacity }) => {
+            admin::cli::agent(&config, admin::cli::AgentCommand::Add { email, name, capacity, role: "agent".into() }).await
+        }
+        None => {
+            config.validate().map_err(anyhow::Error::msg)?;
+            let assistant = Arc::new(load_assistant(&config)?);
+            tandem_server::serve(config, assistant).await
         }
     }
 }

@@ -69,7 +69,8 @@ async fn config(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     let body = MerchantConfig {
         merchant_id: m.id,
         name: m.name,
-        provider_name: m.provider_name,
+        // A merchant added without a provider name shows the provider pack's.
+        provider_name: if m.provider_name.is_empty() { state.assistant.pack().provider.clone() } else { m.provider_name },
         theme: m.theme,
         support_hours: state.assistant.voice("", state.config.support_hours).hours_text(),
     };

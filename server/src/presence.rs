@@ -27,6 +27,8 @@ enum AgentLive {
     Event(Option<String>, AgentEvent),
     /// Events may have been missed: every console reconnects and refetches.
     Reconnect,
+    /// The agent's access ended (disabled): their consoles' streams end.
+    End(String),
 }
 
 /// Live events for agents' consoles on this instance, and which consoles are connected here.
@@ -50,6 +52,11 @@ impl AgentHub {
     /// Ends every console stream on this instance; the consoles reconnect and refetch.
     pub fn reconnect_all(&self) {
         let _ = self.tx.send(AgentLive::Reconnect);
+    }
+
+    /// Ends the agent's console streams on this instance (the agent was disabled).
+    pub fn end(&self, agent_id: &str) {
+        let _ = self.tx.send(AgentLive::End(agent_id.into()));
     }
 
     fn connect(&self, agent_id: &str) {
@@ -102,7 +109,12 @@ impl Drop for Connected {
 }
 
 /// `GET /v1/agent/events`: the queue, the agent's conversations and profile, live.
-pub async fn events(State(state): State<AppState>, agent: AgentSession) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+pub async fn events(
+    State(state): State<AppState>,
+    agent: AgentSession,
+    axum::Extension(address): axum::Extension<crate::limits::ClientAddress>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let limit = state.limits.open_stream(&format!("agent:{}", agent.agent_id), address.0)?;
     let mut rx = state.agent_hub.tx.subscribe();
     state.agent_hub.connect(&agent.agent_id);
     let guard = Connected { state: state.clone(), agent_id: agent.agent_id.clone() };
@@ -112,6 +124,7 @@ pub async fn events(State(state): State<AppState>, agent: AgentSession) -> ApiRe
     let mut stop = state.shutdown.subscribe();
     let stream = async_stream::stream! {
         let _guard = guard;
+        let _limit = limit;
         yield Ok(SseEvent::default().comment("connected"));
         yield Ok(to_sse(&AgentEvent::Queue { snapshot }));
         loop {
@@ -129,6 +142,8 @@ pub async fn events(State(state): State<AppState>, agent: AgentSession) -> ApiRe
                 // Missed events (a slow console, or lost notices between instances): end the
                 // stream; the console reconnects and refetches its queue and transcripts.
                 Ok(AgentLive::Reconnect) => { yield Ok(crate::events::restart_hint()); return; }
+                Ok(AgentLive::End(who)) if who == me => return,
+                Ok(AgentLive::End(_)) => continue,
                 Err(broadcast::error::RecvError::Lagged(_)) => return,
                 Err(broadcast::error::RecvError::Closed) => return,
             }
@@ -184,6 +199,10 @@ pub fn spawn_sweeper(state: AppState) {
                     tracing::warn!(error = %e, "queue check at the end of support hours failed");
                 }
             }
+            // Disabled agents: their streams here end, their conversations go back to the queue.
+            if let Err(e) = end_disabled(&state).await {
+                tracing::warn!(error = %e, "checking for disabled agents failed");
+            }
             // Questions stored by an instance that died before answering are answered here.
             if ticks % 5 == 0 {
                 if let Err(e) = crate::conversations::answer_stranded(&state).await {
@@ -219,6 +238,27 @@ pub fn spawn_sweeper(state: AppState) {
             }
         }
     });
+}
+
+/// Ends the console streams on this instance of agents who were disabled (by the admin API on any
+/// instance, or the `agent disable` command), and takes disabled agents offline, requeuing what they held.
+async fn end_disabled(state: &AppState) -> crate::store::StoreResult<()> {
+    let local = state.agent_hub.local_agents();
+    if !local.is_empty() {
+        for id in state.store.disabled_among(&local).await? {
+            state.agent_hub.end(&id);
+        }
+    }
+    for (id, name) in state.store.disabled_online().await? {
+        if state.store.take_disabled_offline(&id).await? {
+            tracing::info!(agent = %id, "agent disabled; their conversations go back to the queue");
+            let why = handoff::Why { key: "agent_left", agent: &name };
+            if let Err(e) = agents::requeue_held(state, &id, &why).await {
+                tracing::warn!(error = %e, "returning a disabled agent's conversations failed");
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub struct NewAgent<'a> {
     pub display_name: &'a str,
     pub password_hash: &'a str,
     pub capacity: u32,
+    pub role: super::Role,
     pub created_ms: i64,
 }
 
@@ -22,6 +23,8 @@ pub struct AgentProfileRow {
     pub capacity: u32,
     /// Conversations they hold now.
     pub active: u32,
+    /// `agent`, `supervisor` or `admin`.
+    pub role: String,
 }
 
 /// Online agents and their slots.
@@ -36,8 +39,8 @@ impl Store {
     /// Stores an agent; `Taken` when the email exists.
     pub async fn add_agent(&self, a: &NewAgent<'_>) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO agents (id, email, display_name, password_hash, capacity, online, seen_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, 0, 0, $6)",
+            "INSERT INTO agents (id, email, display_name, password_hash, capacity, online, seen_at, created_at, role)
+             VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7)",
         )
         .bind(a.id)
         .bind(a.email)
@@ -45,15 +48,16 @@ impl Store {
         .bind(a.password_hash)
         .bind(i64::from(a.capacity))
         .bind(a.created_ms)
+        .bind(a.role.as_str())
         .execute(&self.pool)
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Taken("an agent with this email") } else { e.into() })?;
         Ok(())
     }
 
-    /// The id and password hash of the agent with this email.
+    /// The id and password hash of the agent with this email, unless they are disabled.
     pub async fn agent_credentials(&self, email: &str) -> StoreResult<Option<(String, String)>> {
-        let row = sqlx::query("SELECT id, password_hash FROM agents WHERE email = $1").bind(email).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT id, password_hash FROM agents WHERE email = $1 AND disabled = 0").bind(email).fetch_optional(&self.pool).await?;
         row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?))).transpose()
     }
 
@@ -61,7 +65,7 @@ impl Store {
     pub async fn agent_profile(&self, agent_id: &str) -> StoreResult<Option<AgentProfileRow>> {
         let row = sqlx::query(
             "SELECT email, display_name, online, capacity,
-                    (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'with_agent')
+                    (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'with_agent'), role
              FROM agents a WHERE id = $1",
         )
         .bind(agent_id)
@@ -74,6 +78,7 @@ impl Store {
                 online: col::<i64>(&r, 2)? != 0,
                 capacity: col::<i64>(&r, 3)?.clamp(0, u32::MAX as i64) as u32,
                 active: col::<i64>(&r, 4)?.clamp(0, u32::MAX as i64) as u32,
+                role: col(&r, 5)?,
             })
         })
         .transpose()

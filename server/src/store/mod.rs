@@ -8,6 +8,7 @@
 //! never depends on a lock inside one process. Appends waiting at the same moment share one
 //! transaction (group commit, see `append.rs`).
 
+mod admin;
 mod agents;
 mod append;
 mod conversations;
@@ -25,6 +26,7 @@ use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
+pub use admin::{AgentListing, Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHOPPER};
 pub use agents::{AgentProfileRow, Capacity, NewAgent};
 pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, QueueEntry};
 pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation};

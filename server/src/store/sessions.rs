@@ -132,15 +132,17 @@ impl Store {
         Ok(())
     }
 
-    /// The agent (id, display name) and expiry behind a console session.
-    pub async fn agent_session(&self, token_hash: &str) -> StoreResult<Option<(String, String, i64)>> {
+    /// The agent (id, display name, role) and expiry behind a console session of an agent who is
+    /// not disabled.
+    pub async fn agent_session(&self, token_hash: &str) -> StoreResult<Option<(String, String, String, i64)>> {
         let row = sqlx::query(
-            "SELECT a.id, a.display_name, s.expires_at FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = $1",
+            "SELECT a.id, a.display_name, a.role, s.expires_at FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
+             WHERE s.token_hash = $1 AND a.disabled = 0",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?, col(&r, 2)?))).transpose()
+        row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?, col(&r, 2)?, col(&r, 3)?))).transpose()
     }
 
     /// Ends a console session.

@@ -82,7 +82,7 @@ impl Instance {
 
     /// Logs in demo agent `i` (0 = Sam, 1 = Kim) and returns the cookie.
     async fn agent(&self, i: usize) -> String {
-        let (email, _, password) = tandem_server::demo::DEMO_AGENTS[i];
+        let (email, _, password, _) = tandem_server::demo::DEMO_AGENTS[i];
         let res = self.client.post(self.url("/v1/agent/login")).json(&json!({"email": email, "password": password})).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()

@@ -139,7 +139,7 @@ async fn messages_survive_a_server_restart_on_the_same_database_file() {
     let state = tandem_server::AppState::new((*app.state.config).clone(), app.state.assistant.clone(), format!("http://localhost:{port}"))
         .await
         .unwrap();
-    tokio::spawn(async move { axum::serve(listener, tandem_server::app(state)).await.unwrap() });
+    tokio::spawn(async move { tandem_server::serve_with(listener, state, std::future::pending()).await });
     let res = app.client.get(format!("http://127.0.0.1:{port}/v1/conversations/{conv}")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();

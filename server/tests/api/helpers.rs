@@ -9,7 +9,7 @@ use futures_util::{Stream, StreamExt};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 use tandem_assistant::Assistant;
-use tandem_server::{app, AppState, Config};
+use tandem_server::{AppState, Config};
 
 /// A running server with its own database.
 pub struct TestApp {
@@ -43,8 +43,8 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
     let state = AppState::new(config, assistant(), format!("http://localhost:{port}")).await.expect("state");
-    let router = app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    let serving = state.clone();
+    tokio::spawn(async move { tandem_server::serve_with(listener, serving, std::future::pending()).await });
     TestApp { base: format!("http://127.0.0.1:{port}"), port, client: Client::new(), state, _dir: dir }
 }
 
@@ -73,7 +73,7 @@ impl TestApp {
 
     /// Logs in demo agent `i` (0 = Sam, 1 = Kim).
     pub async fn agent_login(&self, i: usize) -> Agent {
-        let (email, _, password) = tandem_server::demo::DEMO_AGENTS[i];
+        let (email, _, password, _) = tandem_server::demo::DEMO_AGENTS[i];
         let res = self.client.post(self.url("/v1/agent/login")).json(&json!({"email": email, "password": password})).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let set = res.headers()["set-cookie"].to_str().unwrap().to_string();

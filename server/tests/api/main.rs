@@ -1,12 +1,14 @@
 //! Server integration tests: the real server on an ephemeral port, a fresh SQLite file per test,
 //! real HTTP through reqwest.
 
+mod admin;
 mod agents;
 mod cluster;
 mod conversations;
 mod errors;
 mod helpers;
 mod languages;
+mod limits;
 mod migrations;
 mod sessions;
 mod shutdown;

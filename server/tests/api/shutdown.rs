@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::helpers::{free_port, server_command, wait_ready};
 
 fn start(port: u16, data: &std::path::Path) -> Child {
-    server_command(port).arg("--data-dir").arg(data).spawn().expect("start tandem-server")
+    server_command(port).arg("--data-dir").arg(data).args(["--max-streams-per-session", "20"]).spawn().expect("start tandem-server")
 }
 
 #[tokio::test]
