@@ -119,6 +119,8 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<AgentLogin>
     // Verify against a fixed hash when the email is unknown, so timing does not reveal accounts.
     let (id, phc) = row.unwrap_or_else(|| (String::new(), DUMMY_HASH.to_string()));
     let password = body.password;
+    // Each verification takes ~19 MiB and tens of milliseconds of a core: a bounded number at once.
+    let _permit = state.limits.hashing().await?;
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
     if id.is_empty() || !ok {
         return Err(ApiError::unauthorized("invalid_credentials", "The email or password is wrong. Check them and try again."));

@@ -156,6 +156,9 @@ pub fn text_message(seq: u64, author: Author, author_name: Option<String>, clien
     }
 }
 
+/// Events one conversation may hold; a shopper's message beyond it is refused (409).
+pub const MAX_CONVERSATION_EVENTS: u64 = 2_000;
+
 /// Statuses in which a shopper may still write.
 const OPEN_STATUSES: [Status; 4] = [Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply];
 
@@ -175,11 +178,22 @@ async fn send(
             client_id: Some(client_id.into()),
             only_if: OPEN_STATUSES.to_vec(),
             owner: Some(session.shopper_id.clone()),
+            below_seq: Some(MAX_CONVERSATION_EVENTS),
             ..Append::event(&id, Event::Message { message: text_message(0, Author::Shopper, None, Some(client_id), text.as_str()) })
         })
         .await?;
     match appended {
-        Appended::Duplicate(Event::Message { message }) => Ok((StatusCode::OK, Json(SendAck { message, duplicate: true }))),
+        Appended::Duplicate(Event::Message { message }) => {
+            // A repeat of a question whose reply was lost (the instance died before answering)
+            // resumes the reply; its idempotency key keeps it to one.
+            if state.store.is_pending(&id, message.seq).await? {
+                let row = load_row(&state, &id).await?;
+                let state = state.clone();
+                let (text, seq) = (message.text.clone(), message.seq);
+                tokio::spawn(async move { resume_reply(&state, &id, &row.into(), &text, seq).await });
+            }
+            Ok((StatusCode::OK, Json(SendAck { message, duplicate: true })))
+        }
         Appended::New(Event::Message { message }, after) => {
             // Only the status at the moment of storing decides whether the assistant answers.
             if after.status == Status::Assistant {
@@ -190,8 +204,11 @@ async fn send(
             Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false })))
         }
         Appended::Refused(_) | Appended::Missing => {
-            // Refused: unknown (404), someone else's (403), or ended (409).
-            authorize(&state, &session, &id).await?;
+            // Refused: unknown (404), someone else's (403), too long or ended (409).
+            let row = authorize(&state, &session, &id).await?;
+            if row.last_seq >= MAX_CONVERSATION_EVENTS && OPEN_STATUSES.contains(&row.status) {
+                return Err(ApiError::conflict("conversation_full", "This conversation is too long to continue. Start a new conversation."));
+            }
             Err(ApiError::conflict("conversation_closed", "This conversation has ended. Start a new conversation to continue."))
         }
         _ => Err(ApiError::Internal("a message append returned a non-message event".into())),
@@ -222,15 +239,36 @@ impl From<ConversationRow> for Asker {
 /// shopper is not left with a typing indicator and no answer: they are told and offered a person.
 async fn assistant_reply(state: &AppState, id: &str, asker: &Asker, question: &str, question_seq: u64) {
     let lock = state.reply_lock(id);
-    let _turn = lock.lock().await;
+    let turn = lock.lock().await;
+    reply_in_turn(state, id, asker, question, question_seq).await;
+    drop(turn);
+    state.release_reply_lock(id, lock);
+}
+
+/// The reply itself, with the conversation's reply lock held.
+async fn reply_in_turn(state: &AppState, id: &str, asker: &Asker, question: &str, question_seq: u64) {
     state.hub.publish(id, Event::Typing { author: Author::Assistant, active: true });
     if let Err(e) = answer(state, id, asker, question, question_seq).await {
         tracing::error!(conversation = %id, error = %e, "assistant reply failed");
         state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
         let sorry = state.assistant.voice(&asker.locale, state.config.support_hours).server("reply_failed", &[]);
         let _ = handoff::system_message(state, id, &sorry).await;
+        // The shopper was told (and offered a person): the question is not retried forever.
+        let _ = state.store.drop_pending(id, question_seq).await;
     }
-    drop(_turn);
+}
+
+/// Answers a question whose reply may have been lost (a repeat of it, or the sweeper), unless it
+/// was answered meanwhile: checked under the conversation's reply lock, so a reply being written
+/// on this instance is waited for, not repeated (and the reply's key refuses a second one from
+/// another instance).
+async fn resume_reply(state: &AppState, id: &str, asker: &Asker, question: &str, question_seq: u64) {
+    let lock = state.reply_lock(id);
+    let turn = lock.lock().await;
+    if state.store.is_pending(id, question_seq).await.unwrap_or(false) {
+        reply_in_turn(state, id, asker, question, question_seq).await;
+    }
+    drop(turn);
     state.release_reply_lock(id, lock);
 }
 
@@ -246,17 +284,17 @@ pub async fn answer_stranded(state: &AppState) -> ApiResult<usize> {
     answer_unanswered(state, STRANDED_AFTER_SECS * 1000).await
 }
 
-/// Answers the questions left without a reply for at least `after_ms` (see [`answer_stranded`]).
+/// Answers the questions left without a reply for at least `after_ms` (see [`answer_stranded`]):
+/// every pending question, oldest first, also several of one conversation.
 pub async fn answer_unanswered(state: &AppState, after_ms: i64) -> ApiResult<usize> {
-    let now = now_ms();
-    let stranded = state.store.unanswered(now - after_ms + 1, now - 3_600_000).await?;
+    let stranded = state.store.unanswered(now_ms() - after_ms + 1).await?;
     let n = stranded.len();
     for (id, seq, event) in stranded {
         if let Event::Message { message } = event {
             if message.author == Author::Shopper {
                 tracing::info!(conversation = %id, seq, "answering a question whose reply was lost");
                 let asker = load_row(state, &id).await?.into();
-                assistant_reply(state, &id, &asker, &message.text, seq).await;
+                resume_reply(state, &id, &asker, &message.text, seq).await;
             }
         }
     }

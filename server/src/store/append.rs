@@ -72,6 +72,8 @@ pub struct Append {
     /// Only if the conversation belongs to this shopper (checked before the idempotency key, so a
     /// key never reveals another shopper's message).
     pub owner: Option<String>,
+    /// Only while the conversation has fewer events than this (a cap on its length).
+    pub below_seq: Option<u64>,
     pub change: Change,
     /// The event; its sequence number is set when stored.
     pub event: Event,
@@ -80,7 +82,7 @@ pub struct Append {
 impl Append {
     /// An append of `event` with no conditions and no change.
     pub fn event(conversation_id: &str, event: Event) -> Self {
-        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, change: Change::default(), event }
+        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, below_seq: None, change: Change::default(), event }
     }
 
     /// A state change, only while the status is one of `from`.
@@ -91,6 +93,7 @@ impl Append {
             client_id: None,
             only_if: from.to_vec(),
             owner: None,
+            below_seq: None,
             change: Change { state: Some(state), ..Change::default() },
             event,
         }
@@ -364,6 +367,9 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
     if let Some(owner) = &a.owner {
         sql.push(" AND shopper_id = ").bind(Arg::Text(owner.clone()));
     }
+    if let Some(cap) = a.below_seq {
+        sql.push(" AND last_seq < ").bind(Arg::Int(cap.min(i64::MAX as u64) as i64));
+    }
     if let Some(agent) = &c.claim_for {
         sql.push(" AND EXISTS (SELECT 1 FROM agents a WHERE a.id = ").bind(Arg::Text(agent.clone()));
         sql.push(
@@ -448,8 +454,47 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
         }
         None => {}
     }
+    pending_replies(tx, id, seq, &event, a.client_id.as_deref(), &after, c.state.is_some(), now).await?;
     let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
     Ok((Appended::New(event, after), Some(committed)))
+}
+
+/// Keeps `pending_replies` in step with the log: a question stored while the assistant has the
+/// conversation is pending until its reply (key `assistant:N`) is stored, or until the
+/// conversation leaves the assistant (a person answers instead).
+#[allow(clippy::too_many_arguments)]
+async fn pending_replies(
+    tx: &mut Transaction<'static, Any>,
+    id: &str,
+    seq: i64,
+    event: &Event,
+    client_id: Option<&str>,
+    after: &After,
+    state_changed: bool,
+    now: i64,
+) -> StoreResult<()> {
+    if let Event::Message { message } = event {
+        match message.author {
+            Author::Shopper if after.status == Status::Assistant => {
+                sqlx::query("INSERT INTO pending_replies (conversation_id, seq, created_at) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(seq)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Author::Assistant => {
+                if let Some(question) = client_id.and_then(|k| k.strip_prefix("assistant:")).and_then(|n| n.parse::<i64>().ok()) {
+                    sqlx::query("DELETE FROM pending_replies WHERE conversation_id = $1 AND seq = $2").bind(id).bind(question).execute(&mut **tx).await?;
+                }
+            }
+            _ => {}
+        }
+    }
+    if state_changed && after.status != Status::Assistant {
+        sqlx::query("DELETE FROM pending_replies WHERE conversation_id = $1").bind(id).execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

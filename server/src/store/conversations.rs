@@ -193,23 +193,36 @@ impl Store {
         rows.iter().map(|r| Ok((col::<i64>(r, 1)? - col::<i64>(r, 0)?) as f64 / 1000.0)).collect()
     }
 
-    /// Conversations with the assistant whose newest event is a shopper's message with no reply,
-    /// last active between `newer_than_ms` and `older_than_ms`: (conversation, seq, question). A
-    /// reply is always appended after its question, so none can exist for the newest event.
-    pub async fn unanswered(&self, older_than_ms: i64, newer_than_ms: i64) -> StoreResult<Vec<(String, u64, Event)>> {
+    /// Questions stored before `older_than_ms` whose reply is still pending (see
+    /// `pending_replies` in `append.rs`), oldest first: (conversation, seq, question).
+    pub async fn unanswered(&self, older_than_ms: i64) -> StoreResult<Vec<(String, u64, Event)>> {
         let rows = sqlx::query(
-            "SELECT c.id, e.seq, e.payload FROM conversations c JOIN events e ON e.conversation_id = c.id AND e.seq = c.last_seq
-             WHERE c.status = 'assistant' AND c.updated_at < $1 AND c.updated_at > $2
-               AND e.kind = 'message' AND e.client_id IS NOT NULL AND e.client_id NOT LIKE 'assistant:%'
-             LIMIT 100",
+            "SELECT p.conversation_id, p.seq, e.payload FROM pending_replies p
+             JOIN events e ON e.conversation_id = p.conversation_id AND e.seq = p.seq
+             WHERE p.created_at < $1 ORDER BY p.created_at LIMIT 100",
         )
         .bind(older_than_ms)
-        .bind(newer_than_ms)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| Ok((col(r, 0)?, col::<i64>(r, 1)?.max(0) as u64, serde_json::from_str(&col::<String>(r, 2)?)?)))
             .collect()
+    }
+
+    /// Gives up on the reply to the question at `seq` (the shopper was told it failed).
+    pub async fn drop_pending(&self, id: &str, seq: u64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM pending_replies WHERE conversation_id = $1 AND seq = $2").bind(id).bind(seq as i64).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the question at `seq` still waits for the assistant's reply.
+    pub async fn is_pending(&self, id: &str, seq: u64) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM pending_replies WHERE conversation_id = $1 AND seq = $2")
+            .bind(id)
+            .bind(seq as i64)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
     }
 
     /// Conversations waiting in the queue at `priority` or above.

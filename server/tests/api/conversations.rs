@@ -182,3 +182,33 @@ async fn a_question_whose_reply_was_lost_with_its_instance_is_answered_once() {
     assert!(matches!(stored, tandem_server::store::Appended::Duplicate(_)), "a second reply to one question must be refused");
     assert_eq!(app.get_conversation(&token, &conv).await["messages"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn repeating_a_question_whose_reply_was_lost_resumes_the_reply_at_once() {
+    use tandem_protocol::{Author, Event};
+    use tandem_server::store::Append;
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    for (key, text) in [("c-1", "How do late fees work?"), ("c-2", "How long does a refund take?")] {
+        // Stored without a reply task, as if the instance died right after acknowledging.
+        let question = tandem_server::conversations::text_message(0, Author::Shopper, None, Some(key), text);
+        let append = Append { client_id: Some(key.into()), ..Append::event(&conv, Event::Message { message: question }) };
+        app.state.store.append(append).await.unwrap();
+    }
+    // The client retries the first question well before the sweeper's 5 s: its reply comes now,
+    // and only its own (the second question waits for the sweeper or its own repeat).
+    let res = app.send(&token, &conv, "c-1", "How do late fees work?").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let c = app.wait_for_messages_within(&token, &conv, 3, std::time::Duration::from_secs(3)).await;
+    assert_eq!(c["messages"][2]["meta"]["topic"], "late_fee", "{c}");
+    let res = app.send(&token, &conv, "c-2", "How long does a refund take?").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let c = app.wait_for_messages_within(&token, &conv, 4, std::time::Duration::from_secs(3)).await;
+    let replies = c["messages"].as_array().unwrap().iter().filter(|m| m["author"] == "assistant").count();
+    assert_eq!(replies, 2, "{c}");
+    // Repeating an answered question adds nothing.
+    app.send(&token, &conv, "c-1", "How do late fees work?").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.get_conversation(&token, &conv).await["messages"].as_array().unwrap().len(), 4);
+}

@@ -5,6 +5,7 @@ mod admin;
 mod agents;
 mod cluster;
 mod conversations;
+mod crash;
 mod errors;
 mod helpers;
 mod languages;
