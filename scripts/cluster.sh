@@ -244,7 +244,7 @@ for name in a b; do
   echo "[cluster] instance $name on 127.0.0.1:$p (log $log)" >&2
   # setsid: a Ctrl-C reaches this script only, which stops everything in order.
   TANDEM_PUBLIC_ORIGIN="http://localhost:$port" TANDEM_INSTANCE="$name" \
-    setsid "$server" --demo --support-hours always --database-url "$url" --bind "127.0.0.1:$p" \
+    setsid "$server" --demo --support-hours always --database-url "$url" --bind "127.0.0.1:$p" --trusted-proxy 127.0.0.1 \
     ${server_args[@]+"${server_args[@]}"} </dev/null >"$log" 2>&1 &
   pids+=("$!")
   names+=("$name")

@@ -120,6 +120,8 @@ async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
     ctl.who.set_value(Some((s.shopper.identified, s.shopper.id.clone())));
     storage::set_session(&m, Some(&StoredSession { token: s.token.clone(), shopper_id: s.shopper.id, identified: s.shopper.identified }));
     storage::set_conversation(&m, None);
+    // A new session is a new shopper as far as this device knows: what another left unsent goes.
+    storage::clear_outbox(&m);
     Ok(s.token)
 }
 
@@ -317,21 +319,29 @@ async fn stream_loop(ctl: Ctl, generation: u32) {
     }
 }
 
+/// The shopper of the current session, once known.
+fn owner(ctl: Ctl) -> Option<String> {
+    ctl.who.get_value().map(|(_, id)| id)
+}
+
 fn save_outbox(ctl: Ctl) {
+    // Until the session says whose words these are, they stay in memory only.
+    let Some(owner) = owner(ctl) else { return };
     let items: Vec<Outgoing> = ctl.chat.entries.with_untracked(|es| {
         es.iter()
             .filter(|e| e.author == Author::Shopper && e.delivery.get_untracked() != Delivery::Sent)
             .map(|e| Outgoing { client_id: e.key.clone(), text: e.text.clone() })
             .collect()
     });
-    storage::set_outbox(&merchant(ctl), &items);
+    storage::set_outbox(&merchant(ctl), &owner, &items);
 }
 
 /// Sends everything typed but not yet stored: what a previous page view left in the outbox, and
 /// what was typed while the chat was starting (kept in memory, which is all there is when the
 /// browser refuses the iframe storage).
 fn flush_outbox(ctl: Ctl) {
-    for item in storage::outbox(&merchant(ctl)) {
+    let stored = owner(ctl).map(|o| storage::outbox(&merchant(ctl), &o)).unwrap_or_default();
+    for item in stored {
         if ctl.chat.entry(&item.client_id).is_none() {
             ctl.chat.push_outgoing(&item.client_id, &item.text);
         }
@@ -471,7 +481,7 @@ pub fn App() -> impl IntoView {
             let m = merchant(ctl);
             storage::set_session(&m, None);
             storage::set_conversation(&m, None);
-            storage::set_outbox(&m, &[]);
+            storage::clear_outbox(&m);
             let token = ctl.token.get_untracked();
             // Nothing of this session may keep running: the stream stops and no restart follows.
             ctl.stream_generation.set_value(ctl.stream_generation.get_value() + 1);

@@ -62,21 +62,39 @@ pub fn set_conversation(merchant: &str, id: Option<&String>) {
     write(merchant, "conversation", id.cloned())
 }
 
-/// Messages not yet acknowledged, oldest first.
-pub fn outbox(merchant: &str) -> Vec<Outgoing> {
-    read(merchant, "outbox")
-        .and_then(|raw| wire::read_string_records(&raw, &["client_id", "text"]))
+/// Messages `owner` typed but that were not yet acknowledged, oldest first. The outbox belongs to
+/// one shopper: on a shared device the next shopper never sends the previous one's words.
+pub fn outbox(merchant: &str, owner: &str) -> Vec<Outgoing> {
+    read(merchant, "outbox").map(|raw| parse_outbox(&raw, owner)).unwrap_or_default()
+}
+
+/// Replaces the outbox with `owner`'s unsent messages (anything another shopper left goes).
+pub fn set_outbox(merchant: &str, owner: &str, items: &[Outgoing]) {
+    write(merchant, "outbox", (!items.is_empty()).then(|| outbox_text(owner, items)))
+}
+
+/// Forgets the outbox (logout, or another shopper's session).
+pub fn clear_outbox(merchant: &str) {
+    write(merchant, "outbox", None)
+}
+
+const OUTBOX_FIELDS: [&str; 3] = ["owner", "client_id", "text"];
+
+fn outbox_text(owner: &str, items: &[Outgoing]) -> String {
+    let records: Vec<Vec<&str>> = items.iter().map(|o| vec![owner, o.client_id.as_str(), o.text.as_str()]).collect();
+    wire::write_string_records(&OUTBOX_FIELDS, &records)
+}
+
+/// The stored outbox's messages of `owner`; records of anyone else (or from before outboxes had
+/// an owner) are dropped.
+fn parse_outbox(raw: &str, owner: &str) -> Vec<Outgoing> {
+    wire::read_string_records(raw, &OUTBOX_FIELDS)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|r| {
             let mut f = r.into_iter();
-            Some(Outgoing { client_id: f.next()?, text: f.next()? })
+            let (who, client_id, text) = (f.next()?, f.next()?, f.next()?);
+            (who == owner && !owner.is_empty()).then_some(Outgoing { client_id, text })
         })
         .collect()
-}
-
-/// Replaces the outbox.
-pub fn set_outbox(merchant: &str, items: &[Outgoing]) {
-    let records: Vec<Vec<&str>> = items.iter().map(|o| vec![o.client_id.as_str(), o.text.as_str()]).collect();
-    write(merchant, "outbox", (!items.is_empty()).then(|| wire::write_string_records(&["client_id", "text"], &records)))
 }

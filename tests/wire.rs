@@ -98,3 +98,20 @@ fn reply_metadata_is_skipped_and_malformed_input_is_refused() {
     assert!(wire::parse::<Message>("not json").is_err());
     assert_eq!(wire::error_body(r#"{"error":{"code":"text_too_long","message":"Too long."}}"#), Some(("text_too_long".into(), "Too long.".into())));
 }
+
+#[wasm_bindgen_test]
+fn the_outbox_belongs_to_one_shopper() {
+    use tandem_widget::storage::{self, Outgoing};
+    let out = |id: &str, text: &str| Outgoing { client_id: id.into(), text: text.into() };
+    let items = vec![out("c1", "hello"), out("c2", "my order \"42\"")];
+    storage::set_outbox("outbox-test", "anon-1", &items);
+    assert_eq!(storage::outbox("outbox-test", "anon-1"), items);
+    assert!(storage::outbox("outbox-test", "alex").is_empty(), "the next shopper on this device never gets it");
+    assert!(storage::outbox("outbox-test", "").is_empty());
+    storage::clear_outbox("outbox-test");
+    assert!(storage::outbox("outbox-test", "anon-1").is_empty());
+    // An outbox written by an older widget (no owner) is not sent for anyone.
+    let old = wire::write_string_records(&["client_id", "text"], &[vec!["c1", "hi"]]);
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().set_item("tandem:outbox-test:outbox", &old).unwrap();
+    assert!(storage::outbox("outbox-test", "anon-1").is_empty());
+}

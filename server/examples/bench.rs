@@ -83,6 +83,9 @@ async fn start(server: &str, name: &str, data_dir: &std::path::Path, database_ur
     cmd.args(["--demo", "--support-hours", "always", "--today", "2026-11-25", "--bind", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(data_dir)
+        // Throughput and streams from one address: the abuse limits are measured on their own
+        // (`scripts/abuse.sh`), not here.
+        .args(["--rate-limit-scale", "0", "--max-streams-per-address", "1000000", "--max-streams-per-session", "1000000"])
         .env("TANDEM_INSTANCE", name)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
