@@ -29,7 +29,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub const UNKNOWN_SHOPPER: &str = "unknown_shopper";
 
 /// Failure kinds counted for `/metrics`, in [`Unavailable::kind`] terms.
-const KINDS: [&str; 6] = ["timeout", "unreachable", "refused", "status", "malformed", "circuit_open"];
+const KINDS: [&str; 7] = ["timeout", "unreachable", "refused", "status", "malformed", "circuit_open", "unusable_id"];
 
 /// The provider's account API as a [`Ledger`].
 pub struct HttpLedger {
@@ -90,19 +90,20 @@ impl HttpLedger {
         &self.base
     }
 
-    /// `{base}/accounts/{shopper id}`, the id percent-encoded as one path segment.
-    pub fn account_url(&self, shopper_id: &str) -> Url {
-        let mut url = self.base.clone();
-        // A base URL always has a path that can take segments (checked at start-up: it has a host).
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().push("accounts").push(shopper_id);
+    /// `{base}/accounts/{shopper id}`, the id percent-encoded as one path segment; `None` for an
+    /// id no URL can carry as a segment (empty, `.` or `..`).
+    pub fn account_url(&self, shopper_id: &str) -> Option<Url> {
+        if matches!(shopper_id, "" | "." | "..") {
+            return None;
         }
-        url
+        let mut url = self.base.clone();
+        // A base URL with a host always takes path segments (checked at start-up).
+        url.path_segments_mut().ok()?.pop_if_empty().push("accounts").push(shopper_id);
+        Some(url)
     }
 
     /// One call to the API: the account, `None` for an unknown shopper, or why not.
-    async fn fetch(&self, shopper_id: &str) -> Result<Option<AccountSnapshot>, Unavailable> {
-        let url = self.account_url(shopper_id);
+    async fn fetch(&self, url: Url, shopper_id: &str) -> Result<Option<AccountSnapshot>, Unavailable> {
         let mut request = self.client.get(url.clone()).header(ACCEPT, "application/json");
         if let Some(key) = &self.key {
             let t = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
@@ -182,13 +183,19 @@ impl Ledger for HttpLedger {
                 self.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
                 return Lookup::Found(account);
             }
+            let Some(url) = self.account_url(shopper_id) else {
+                let why = Unavailable::UnusableId;
+                self.counters.failure(&why);
+                tracing::warn!(reason = %why, "account unavailable");
+                return Lookup::Unavailable(why);
+            };
             let Some(permit) = self.breaker.try_acquire(Instant::now()) else {
                 self.counters.failure(&Unavailable::CircuitOpen);
                 tracing::debug!("account API not asked: circuit breaker open");
                 return Lookup::Unavailable(Unavailable::CircuitOpen);
             };
             let started = Instant::now();
-            let result = self.fetch(shopper_id).await;
+            let result = self.fetch(url, shopper_id).await;
             let now = Instant::now();
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             self.counters.request_micros.fetch_add((now - started).as_micros() as u64, Ordering::Relaxed);
@@ -227,5 +234,45 @@ impl Ledger for HttpLedger {
             breaker: self.breaker.state(Instant::now()),
             request_seconds: c.request_micros.load(Ordering::Relaxed) as f64 / 1e6,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger(base: &str) -> HttpLedger {
+        let config = crate::config::LedgerConfig {
+            ledger_url: Some(base.into()),
+            ledger_key: Some("0123456789abcdef0123456789abcdef".into()),
+            ..Default::default()
+        };
+        let settings = HttpLedgerSettings::from_config(&config).unwrap().unwrap();
+        HttpLedger::new(settings).unwrap()
+    }
+
+    #[test]
+    fn the_shopper_id_is_one_percent_encoded_path_segment_under_the_base() {
+        for base in ["https://api.example/tandem", "https://api.example/tandem/"] {
+            let url = ledger(base).account_url("a b/../c?x#y%").unwrap();
+            assert_eq!(url.as_str(), "https://api.example/tandem/accounts/a%20b%2F..%2Fc%3Fx%23y%25", "{base}");
+        }
+        assert_eq!(ledger("https://api.example").account_url("alex").unwrap().as_str(), "https://api.example/accounts/alex");
+    }
+
+    #[test]
+    fn ids_that_would_change_the_path_are_not_sent() {
+        let l = ledger("https://api.example/tandem");
+        for id in ["", ".", ".."] {
+            assert_eq!(l.account_url(id), None, "{id:?}");
+        }
+    }
+
+    #[test]
+    fn only_json_content_types_are_read() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(!is_json("text/html"));
+        assert!(!is_json("application/jsonp"));
     }
 }

@@ -70,6 +70,8 @@ pub enum Unavailable {
     Malformed(String),
     #[error("the provider's account API failed repeatedly; not asking again until the cool-down ends")]
     CircuitOpen,
+    #[error("the shopper id cannot be sent to the account API (empty, '.' or '..')")]
+    UnusableId,
     #[error("the demo ledger could not be read: {0}")]
     Storage(String),
 }
@@ -84,6 +86,7 @@ impl Unavailable {
             Unavailable::Status(_) => "status",
             Unavailable::Malformed(_) => "malformed",
             Unavailable::CircuitOpen => "circuit_open",
+            Unavailable::UnusableId => "unusable_id",
             Unavailable::Storage(_) => "storage",
         }
     }

@@ -8,6 +8,7 @@ mod errors;
 mod helpers;
 mod languages;
 mod migrations;
+mod provider_ledger;
 mod sessions;
 mod shutdown;
 mod streams;
