@@ -9,6 +9,7 @@ mod helpers;
 mod languages;
 mod migrations;
 mod provider_ledger;
+mod provider_ledger_tls;
 mod sessions;
 mod shutdown;
 mod streams;
