@@ -312,10 +312,13 @@ mod tests {
         assert_eq!(parse_account(json.as_bytes(), "alex").expect("valid"), demo);
     }
 
+    /// What is changed, what the error must name, and the change.
+    type Case = (&'static str, &'static str, Box<dyn Fn(&mut Value)>);
+
     /// Each change makes the whole answer unusable, with the field named.
     #[test]
     fn anything_off_schema_is_refused_whole() {
-        let cases: Vec<(&str, &str, Box<dyn Fn(&mut Value)>)> = vec![
+        let cases: Vec<Case> = vec![
             ("unknown field", "discount", Box::new(|v| v["orders"][0]["discount"] = json!(5))),
             ("unknown plan field", "fee", Box::new(|v| v["orders"][1]["plan"]["fee"] = json!(1))),
             ("missing field", "paid_count", Box::new(|v| _ = v["orders"][0].as_object_mut().unwrap().remove("paid_count"))),
