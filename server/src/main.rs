@@ -86,6 +86,8 @@ async fn main() -> anyhow::Result<()> {
         };
         return if code == std::process::ExitCode::SUCCESS { Ok(()) } else { std::process::exit(1) };
     }
+    // A wrong account API configuration stops the start before the models are loaded or trained.
+    tandem_server::ledger::HttpLedgerSettings::from_config(&cli.config.ledger)?;
     let assistant = Arc::new(load_assistant(&cli.config)?);
     match cli.command {
         Some(Command::Pack { .. }) => unreachable!("handled above"),

@@ -116,11 +116,14 @@ impl HttpLedger {
         let response = request.send().await.map_err(|e| self.transport(e))?;
         let status = response.status();
         let json = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
-        let body = self.read_body(response).await?;
+        // Only the two answers Tandem uses are read; any other is a failure whatever it says.
         match status {
-            StatusCode::OK if json => parse_account(&body, shopper_id).map(Some).map_err(|e| Unavailable::Malformed(e.0)),
+            StatusCode::OK if json => {
+                let body = self.read_body(response).await?;
+                parse_account(&body, shopper_id).map(Some).map_err(|e| Unavailable::Malformed(e.0))
+            }
             StatusCode::OK => Err(Unavailable::Malformed("the answer is not application/json".into())),
-            StatusCode::NOT_FOUND if json && says_unknown_shopper(&body) => Ok(None),
+            StatusCode::NOT_FOUND if json && says_unknown_shopper(&self.read_body(response).await?) => Ok(None),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(Unavailable::Refused(status.as_u16())),
             other => Err(Unavailable::Status(other.as_u16())),
         }
