@@ -122,6 +122,38 @@ impl AccountSnapshot {
     }
 }
 
+/// What the engine knows of the shopper's account for one reply.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Account<'a> {
+    /// No verified identity (or the provider knows no such customer): answers state the policy
+    /// and ask the shopper to sign in for their own figures.
+    #[default]
+    Anonymous,
+    /// A verified shopper's complete account.
+    Known(&'a AccountSnapshot),
+    /// A verified shopper whose account cannot be read right now (the provider's system is slow
+    /// or down): answers that need the shopper's own figures say so and offer a person; they never
+    /// use figures from anywhere else. Policy answers are unchanged.
+    Unavailable,
+}
+
+impl<'a> Account<'a> {
+    /// The snapshot, when the account is known.
+    pub fn snapshot(self) -> Option<&'a AccountSnapshot> {
+        match self {
+            Account::Known(a) => Some(a),
+            Account::Anonymous | Account::Unavailable => None,
+        }
+    }
+}
+
+impl<'a> From<Option<&'a AccountSnapshot>> for Account<'a> {
+    /// `Some` is a known account, `None` an anonymous shopper.
+    fn from(account: Option<&'a AccountSnapshot>) -> Self {
+        account.map_or(Account::Anonymous, Account::Known)
+    }
+}
+
 /// The demo shopper "Alex Morgan", with dates relative to `today` (the seed day). The server seeds
 /// this into its database in demo mode; tests use it directly.
 pub fn demo_account(today: NaiveDate) -> AccountSnapshot {

@@ -240,7 +240,7 @@ pub struct ProjectFigures {
 /// Runs every question through [`Assistant::reply`] (first message of a conversation, anonymous
 /// shopper on `today`, a session in `locale`) and scores the reply topics and languages.
 pub fn evaluate_assistant(assistant: &Assistant, test: &[Example], today: NaiveDate, locale: &str) -> ProjectFigures {
-    let ctx = Context { today, history: &[], account: None, locale, hours: crate::SupportHours::Always };
+    let ctx = Context { today, history: &[], account: crate::Account::Anonymous, locale, hours: crate::SupportHours::Always };
     let mut same_language = 0usize;
     let mut f = ProjectFigures { total: test.len(), ..Default::default() };
     let (mut right, mut answered, mut wrong, mut sens_ok) = (0usize, 0usize, 0usize, 0usize);
@@ -286,7 +286,7 @@ pub fn evaluate_assistant(assistant: &Assistant, test: &[Example], today: NaiveD
 /// there are, and those it hands to a person anyway (first message, anonymous, a session in
 /// `locale`), each with its reply.
 pub fn everyday_handoffs<'q>(assistant: &Assistant, text: &'q str, today: NaiveDate, locale: &str) -> (usize, Vec<(&'q str, crate::Reply)>) {
-    let ctx = Context { today, history: &[], account: None, locale, hours: crate::SupportHours::Always };
+    let ctx = Context { today, history: &[], account: crate::Account::Anonymous, locale, hours: crate::SupportHours::Always };
     let qs: Vec<&str> = text.lines().map(str::trim).filter(|q| !q.is_empty() && !q.starts_with('#')).collect();
     let handed = qs.iter().map(|q| (*q, assistant.reply(q, &ctx))).filter(|(_, r)| r.meta.handoff.is_some()).collect();
     (qs.len(), handed)

@@ -4,7 +4,8 @@
 //! [`Reply`] comes out: text, structured blocks, and [`ReplyMeta`] (topic, confidence, sources and
 //! the handoff decision). The server stores the reply and streams it; it never edits it.
 //!
-//! Principles this crate enforces: amounts and dates come only from the [`AccountSnapshot`]; rules
+//! Principles this crate enforces: amounts and dates come only from the [`AccountSnapshot`] (when it
+//! cannot be read, the reply says so and offers a person: [`Account::Unavailable`]); rules
 //! come only from the knowledge base ([`kb`]), cited in `sources`; when unsure, say so and offer a
 //! person.
 
@@ -21,7 +22,7 @@ pub mod summary;
 
 use std::sync::Arc;
 
-pub use account::{AccountSnapshot, Instalment, InstalmentStatus, Order, Plan, Refund};
+pub use account::{Account, AccountSnapshot, Instalment, InstalmentStatus, Order, Plan, Refund};
 pub use hours::SupportHours;
 pub use pack::schema::{ANSWERED_TOPICS, CONVERSATION_TOPICS, SENSITIVE_TOPICS};
 pub use pack::{Pack, Problem, Voice};
@@ -58,8 +59,9 @@ pub struct Context<'a> {
     pub today: NaiveDate,
     /// Earlier turns, oldest first.
     pub history: &'a [Turn],
-    /// The shopper's account, only for sessions with a verified identity.
-    pub account: Option<&'a AccountSnapshot>,
+    /// The shopper's account: known only for sessions with a verified identity, and marked
+    /// unavailable when the provider's system cannot be read right now.
+    pub account: Account<'a>,
     /// The session's locale (BCP 47; its language is used, the pack's first when it has none).
     pub locale: &'a str,
     /// When people can be reached, as the server is configured.

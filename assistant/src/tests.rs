@@ -14,7 +14,7 @@ fn engine() -> &'static Assistant {
 }
 
 fn ctx<'a>(history: &'a [Turn], account: Option<&'a AccountSnapshot>) -> Context<'a> {
-    Context { today: today(), history, account, locale: "en", hours: "08:00-22:00".parse().unwrap() }
+    Context { today: today(), history, account: account.into(), locale: "en", hours: "08:00-22:00".parse().unwrap() }
 }
 
 fn anon(q: &str) -> Reply {
@@ -300,7 +300,7 @@ fn every_reply_offers_a_person() {
 
 fn in_locale(q: &str, locale: &str, identified: bool, history: &[Turn]) -> Reply {
     let account = account::demo_account(today());
-    let ctx = Context { today: today(), history, account: identified.then_some(&account), locale, hours: "08:00-22:00".parse().unwrap() };
+    let ctx = Context { today: today(), history, account: identified.then_some(&account).into(), locale, hours: "08:00-22:00".parse().unwrap() };
     engine().reply(q, &ctx)
 }
 
@@ -407,3 +407,5 @@ fn every_sentence_a_shopper_can_read_exists_in_every_locale() {
         assert!(!unfilled && !all.contains("[say."), "{locale}: {all}");
     }
 }
+
+mod unavailable;

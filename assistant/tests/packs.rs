@@ -32,7 +32,7 @@ fn today() -> NaiveDate {
 
 fn ask(engine: &Assistant, q: &str, hours: &str, identified: bool) -> String {
     let acc = account::demo_account(today());
-    let ctx = Context { today: today(), history: &[], account: identified.then_some(&acc), locale: "en", hours: hours.parse().unwrap() };
+    let ctx = Context { today: today(), history: &[], account: identified.then_some(&acc).into(), locale: "en", hours: hours.parse().unwrap() };
     let r = engine.reply(q, &ctx);
     format!("{} {:?}", r.text, r.blocks)
 }

@@ -772,6 +772,7 @@ mod tests {
             },
             summary: Summary { topic: "fraud".into(), handoff_reason: None, asked: vec![], facts: vec![], text: "".into() },
             account: None,
+            account_unavailable: false,
             shopper_name: None,
             contact: None,
             assigned_to_me: true,

@@ -498,8 +498,12 @@ pub struct AccountView {
 pub struct AgentConversation {
     pub conversation: Conversation,
     pub summary: Summary,
-    /// Present only for shoppers with a verified identity.
+    /// Present only for shoppers with a verified identity whose account could be read.
     pub account: Option<AccountView>,
+    /// The shopper is identified but the provider's account data cannot be read right now (so
+    /// `account` is absent). Absent in answers from older servers.
+    #[serde(default)]
+    pub account_unavailable: bool,
     pub shopper_name: Option<String>,
     /// Email left while no one was available.
     pub contact: Option<String>,

@@ -76,6 +76,92 @@ pub struct Config {
     /// Shared secret (HS256) the provider's backend signs identity tokens with.
     #[arg(long, env = "TANDEM_IDENTITY_SECRET", default_value = "")]
     pub identity_secret: String,
+    /// Where shoppers' account data comes from.
+    #[command(flatten)]
+    pub ledger: LedgerConfig,
+}
+
+/// The provider's account API (`docs/provider-account-api.md`). Without `--ledger-url` the demo
+/// ledger in the database is used.
+#[derive(Clone, clap::Args)]
+pub struct LedgerConfig {
+    /// Base URL of the provider's account API, e.g. `https://accounts.provider.example/tandem`;
+    /// Tandem asks `GET {url}/accounts/{shopper id}`. Must be https (plain http only to a loopback
+    /// address, for tests).
+    #[arg(long, env = "TANDEM_LEDGER_URL")]
+    pub ledger_url: Option<String>,
+    /// Shared key (at least 32 characters) that signs every request (`Tandem-Signature`). Give it
+    /// through the environment variable, not the command line, so it never shows in the process
+    /// list.
+    #[arg(long, env = "TANDEM_LEDGER_KEY", hide_env_values = true)]
+    pub ledger_key: Option<String>,
+    /// Client certificate (PEM, the chain if there is one) for mutual TLS with the account API.
+    #[arg(long, env = "TANDEM_LEDGER_CLIENT_CERT", requires = "ledger_client_key")]
+    pub ledger_client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "TANDEM_LEDGER_CLIENT_KEY", requires = "ledger_client_cert")]
+    pub ledger_client_key: Option<PathBuf>,
+    /// CA certificates (PEM) to trust for the account API instead of the public roots.
+    #[arg(long, env = "TANDEM_LEDGER_CA")]
+    pub ledger_ca: Option<PathBuf>,
+    /// Milliseconds the account API has to answer (connection included) before the assistant says
+    /// it cannot see the account right now.
+    #[arg(long, env = "TANDEM_LEDGER_TIMEOUT_MS", default_value_t = LedgerConfig::DEFAULT_TIMEOUT_MS)]
+    pub ledger_timeout_ms: u64,
+    /// Seconds an account read from the API answers the same shopper's next questions (0: no cache).
+    #[arg(long, env = "TANDEM_LEDGER_CACHE_SECS", default_value_t = LedgerConfig::DEFAULT_CACHE_SECS)]
+    pub ledger_cache_secs: u64,
+    /// Consecutive failed calls after which the account API is not asked for a cool-down.
+    #[arg(long, env = "TANDEM_LEDGER_BREAKER_FAILURES", default_value_t = LedgerConfig::DEFAULT_BREAKER_FAILURES)]
+    pub ledger_breaker_failures: u32,
+    /// Seconds the account API is left alone after repeated failures; then one call probes it.
+    #[arg(long, env = "TANDEM_LEDGER_BREAKER_COOLDOWN_SECS", default_value_t = LedgerConfig::DEFAULT_BREAKER_COOLDOWN_SECS)]
+    pub ledger_breaker_cooldown_secs: u64,
+}
+
+impl LedgerConfig {
+    /// Default answer time for the account API.
+    pub const DEFAULT_TIMEOUT_MS: u64 = 1500;
+    /// Default cache time.
+    pub const DEFAULT_CACHE_SECS: u64 = 30;
+    /// Default failures before the breaker opens.
+    pub const DEFAULT_BREAKER_FAILURES: u32 = 5;
+    /// Default cool-down of the breaker.
+    pub const DEFAULT_BREAKER_COOLDOWN_SECS: u64 = 15;
+}
+
+impl std::fmt::Debug for LedgerConfig {
+    /// Everything but the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LedgerConfig")
+            .field("ledger_url", &self.ledger_url)
+            .field("ledger_key", &self.ledger_key.as_ref().map(|_| "<set>"))
+            .field("ledger_client_cert", &self.ledger_client_cert)
+            .field("ledger_client_key", &self.ledger_client_key)
+            .field("ledger_ca", &self.ledger_ca)
+            .field("ledger_timeout_ms", &self.ledger_timeout_ms)
+            .field("ledger_cache_secs", &self.ledger_cache_secs)
+            .field("ledger_breaker_failures", &self.ledger_breaker_failures)
+            .field("ledger_breaker_cooldown_secs", &self.ledger_breaker_cooldown_secs)
+            .finish()
+    }
+}
+
+impl Default for LedgerConfig {
+    /// No account API (the demo ledger), and the defaults of the flags.
+    fn default() -> Self {
+        LedgerConfig {
+            ledger_url: None,
+            ledger_key: None,
+            ledger_client_cert: None,
+            ledger_client_key: None,
+            ledger_ca: None,
+            ledger_timeout_ms: Self::DEFAULT_TIMEOUT_MS,
+            ledger_cache_secs: Self::DEFAULT_CACHE_SECS,
+            ledger_breaker_failures: Self::DEFAULT_BREAKER_FAILURES,
+            ledger_breaker_cooldown_secs: Self::DEFAULT_BREAKER_COOLDOWN_SECS,
+        }
+    }
 }
 
 impl Config {
@@ -103,6 +189,7 @@ impl Config {
             retention_days: 365,
             contact_retention_days: 90,
             identity_secret: "test-secret".into(),
+            ledger: LedgerConfig::default(),
         }
     }
 

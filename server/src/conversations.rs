@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use tandem_assistant::{Context, Turn};
+use tandem_assistant::{Account, Context, Turn};
 use tandem_protocol::{
     Author, Block, Conversation, ConversationState, Event, Message, SendAck, SendMessage, MAX_CLIENT_ID_LEN,
     MAX_MESSAGE_CHARS,
@@ -13,6 +13,7 @@ use tandem_protocol::{
 
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::events;
+use crate::ledger::{self, Lookup};
 use crate::sessions::ShopperSession;
 use crate::store::{ms_to_rfc3339, now_ms, Append, Appended, Change, NewConversation, Status};
 use crate::{handoff, now_rfc3339, AppState};
@@ -319,8 +320,10 @@ async fn answer(state: &AppState, id: &str, row: &Asker, question: &str, questio
         .into_iter()
         .map(|m| Turn { author: m.author, text: m.text, topic: m.meta.map(|meta| meta.topic) })
         .collect();
-    let account = if row.identified { state.ledger.snapshot(&row.shopper_id).await.map_err(|e| ApiError::Internal(format!("ledger: {e}")))? } else { None };
-    let ctx = Context { today: state.today(), history: &history, account: account.as_ref(), locale: &row.locale, hours: state.config.support_hours };
+    // An account that cannot be read is not an error: the assistant says so and offers a person.
+    let lookup = ledger::shopper_account(&*state.ledger, row.identified, &row.shopper_id).await;
+    let account = lookup.as_ref().map_or(Account::Anonymous, Lookup::account);
+    let ctx = Context { today: state.today(), history: &history, account, locale: &row.locale, hours: state.config.support_hours };
     let reply = state.assistant.reply(question, &ctx);
     let handoff_reason = reply.meta.handoff;
     let message = Message {

@@ -16,6 +16,7 @@ use crate::conversations::{authorize, load_row, parse_client_id, text_message, t
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::events;
 use crate::handoff::{held_by, items};
+use crate::ledger::{self, Lookup};
 use crate::store::{ms_to_rfc3339, Append, Appended, ListFilter, NoticeKind, Status};
 use crate::sessions::ShopperSession;
 use crate::AppState;
@@ -88,10 +89,16 @@ pub async fn view(state: &AppState, agent: &AgentSession, id: &str) -> ApiResult
     let turns: Vec<Turn> =
         msgs.iter().map(|m| Turn { author: m.author, text: m.text.clone(), topic: m.meta.as_ref().map(|x| x.topic.clone()) }).collect();
     let summary = tandem_assistant::summary::summarize(&turns, reason.as_deref());
-    let account = if row.identified { state.ledger.snapshot(&row.shopper_id).await.map_err(|e| ApiError::Internal(format!("ledger: {e}")))? } else { None };
+    // The conversation is shown whatever the ledger says; an unreadable account is marked, not a failure.
+    let (account, account_unavailable) = match ledger::shopper_account(&*state.ledger, row.identified, &row.shopper_id).await {
+        Some(Lookup::Found(a)) => (Some(a), false),
+        Some(Lookup::Unavailable(_)) => (None, true),
+        Some(Lookup::NotFound) | None => (None, false),
+    };
     Ok(AgentConversation {
         shopper_name: account.as_ref().map(|a| a.name.clone()),
-        account: account.as_ref().map(account_view),
+        account: account.as_deref().map(account_view),
+        account_unavailable,
         conversation: Conversation { id: id.into(), state: row.state, last_seq, created_at: ms_to_rfc3339(row.created_ms), messages: msgs },
         summary,
         contact,

@@ -72,7 +72,7 @@ impl AppState {
         let connections = if url.starts_with("sqlite:") { 4 } else { config.database_connections };
         let store = store::Store::open(&url, connections, live::on_commit(hub.clone(), agent_hub.clone())).await?;
         let state = AppState {
-            ledger: Arc::new(ledger::StoreLedger::new(store.clone())),
+            ledger: ledger::from_config(&config.ledger, store.clone())?,
             store,
             hub,
             agent_hub,

@@ -111,6 +111,8 @@ async fn main() -> anyhow::Result<()> {
         }
         None => {
             config.validate().map_err(anyhow::Error::msg)?;
+            // A wrong account API configuration stops the start before the models are loaded or trained.
+            tandem_server::ledger::HttpLedgerSettings::from_config(&config.ledger)?;
             let assistant = Arc::new(load_assistant(&config)?);
             tandem_server::serve(config, assistant).await
         }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 
 use crate::error::ApiError;
+use crate::ledger::BreakerState;
 use crate::{wait, AppState};
 
 /// Histogram bucket bounds in seconds.
@@ -71,11 +72,32 @@ async fn render(state: &AppState) -> Result<String, ApiError> {
         state.hub.open_channels()
     );
 
+    if let Some(l) = state.ledger.figures() {
+        ledger_figures(&mut out, instance, &l);
+    }
+
     let aht = if f.handling.len() >= 5 { f.handling.iter().sum::<f64>() / f.handling.len() as f64 } else { wait::DEFAULT_AHT_SECS };
     if let Some(asa) = wait::erlang_c_asa(f.agent_slots as u32, f.recent_handoffs as f64 / 3600.0, aht) {
         gauge(&mut out, "tandem_expected_wait_seconds", "Erlang C average speed of answer at the last hour's arrival rate.", "gauge", format!("{asa:.1}"));
     }
     Ok(out)
+}
+
+/// The provider account API's figures in this process (requests, failures by kind, cache, breaker).
+fn ledger_figures(out: &mut String, instance: &str, l: &crate::ledger::LedgerFigures) {
+    let i = format!("instance=\"{instance}\"");
+    let _ = writeln!(out, "# HELP tandem_ledger_requests_total Requests sent to the provider's account API.\n# TYPE tandem_ledger_requests_total counter\ntandem_ledger_requests_total{{{i}}} {}", l.requests);
+    let _ = writeln!(out, "# HELP tandem_ledger_request_seconds_total Time spent waiting for the provider's account API.\n# TYPE tandem_ledger_request_seconds_total counter\ntandem_ledger_request_seconds_total{{{i}}} {:.3}", l.request_seconds);
+    let _ = writeln!(out, "# HELP tandem_ledger_failures_total Account reads that failed, by kind (circuit_open: not asked).\n# TYPE tandem_ledger_failures_total counter");
+    for (kind, n) in &l.failures {
+        let _ = writeln!(out, "tandem_ledger_failures_total{{{i},kind=\"{kind}\"}} {n}");
+    }
+    let _ = writeln!(out, "# HELP tandem_ledger_cache_hits_total Account reads answered from the cache.\n# TYPE tandem_ledger_cache_hits_total counter\ntandem_ledger_cache_hits_total{{{i}}} {}", l.cache_hits);
+    let _ = writeln!(out, "# HELP tandem_ledger_cached_accounts Accounts in the cache.\n# TYPE tandem_ledger_cached_accounts gauge\ntandem_ledger_cached_accounts{{{i}}} {}", l.cached);
+    let _ = writeln!(out, "# HELP tandem_ledger_breaker_state The account API's circuit breaker: 1 for its current state.\n# TYPE tandem_ledger_breaker_state gauge");
+    for s in [BreakerState::Closed, BreakerState::Open, BreakerState::HalfOpen] {
+        let _ = writeln!(out, "tandem_ledger_breaker_state{{{i},state=\"{}\"}} {}", s.as_str(), u8::from(s == l.breaker));
+    }
 }
 
 /// `GET /metrics`.

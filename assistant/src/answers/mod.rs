@@ -5,7 +5,7 @@
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use tandem_protocol::{Action, Block, Button, Field, HandoffReason, Money, Value};
 
-use crate::account::{AccountSnapshot, Instalment, InstalmentStatus, Order, Plan};
+use crate::account::{Account, AccountSnapshot, Instalment, InstalmentStatus, Order, Plan};
 use crate::pack::Voice;
 
 mod payments;
@@ -196,6 +196,19 @@ fn sign_in(v: &Voice, a: &mut Answer, key: &str) {
     a.block(actions(v, vec![link(v.button("sign_in", &[]), v.link("login", None))]));
 }
 
+/// Where an answer would give the shopper's own figures and has no account: an anonymous shopper
+/// is asked to sign in (`sign_in_key`); an identified shopper whose account cannot be read right
+/// now is told so (`account_unavailable`) and offered a person, never figures from elsewhere.
+fn no_account(v: &Voice, a: &mut Answer, account: Account, sign_in_key: &str) {
+    match account {
+        Account::Unavailable => {
+            a.say(v.say("account_unavailable", &[]));
+            a.block(actions(v, vec![]));
+        }
+        Account::Anonymous | Account::Known(_) => sign_in(v, a, sign_in_key),
+    }
+}
+
 /// The support-hours article for handoffs (never a wait time).
 fn hours(v: &Voice, a: &mut Answer) {
     a.cite_topic(v, "handoff");
@@ -207,7 +220,7 @@ fn amount_order_date(v: &Voice, key: &str, amount: &Money, o: &Order, date: Naiv
 }
 
 /// Composes the answer for an answerable or conversational topic.
-pub fn compose(v: &Voice, topic: &str, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) -> Answer {
+pub fn compose(v: &Voice, topic: &str, question: &str, today: NaiveDate, account: Account<'_>) -> Answer {
     let mut a = Answer::default();
     match topic {
         "next_payment" => next_payment(v, &mut a, question, today, account),
@@ -250,11 +263,11 @@ pub fn compose(v: &Voice, topic: &str, question: &str, today: NaiveDate, account
         "close_account" => close_account(v, &mut a, account),
         "greeting" => {
             match account {
-                Some(acc) => {
+                Account::Known(acc) => {
                     let first = acc.name.split_whitespace().next().unwrap_or(&acc.name).to_string();
                     a.say(v.say("greeting_named", &[("name", first)]))
                 }
-                None => a.say(v.say("greeting", &[])),
+                Account::Anonymous | Account::Unavailable => a.say(v.say("greeting", &[])),
             };
             a.block(actions(v, vec![suggest(v, "next_payment"), suggest(v, "refund")]));
         }
@@ -301,7 +314,7 @@ pub fn handoff(v: &Voice, key: &str, reason: HandoffReason) -> Answer {
 
 /// The handoff for an always-a-person topic: a short caring message, the facts that help right
 /// away, and the support hours.
-pub fn sensitive(v: &Voice, topic: &str, crisis: bool, today: NaiveDate, account: Option<&AccountSnapshot>) -> Answer {
+pub fn sensitive(v: &Voice, topic: &str, crisis: bool, today: NaiveDate, account: Account<'_>) -> Answer {
     let mut a = Answer { handoff: Some(HandoffReason::SensitiveTopic), ..Answer::default() };
     a.say(v.say(&format!("sensitive_{topic}"), &[]));
     if topic == "vulnerability" && crisis {
@@ -310,7 +323,7 @@ pub fn sensitive(v: &Voice, topic: &str, crisis: bool, today: NaiveDate, account
     if topic == "fraud" {
         a.say(v.say("fraud_block_card", &[]));
     }
-    if let Some(acc) = account {
+    if let Account::Known(acc) = account {
         // Facts that help right away: paused payments, and what is due soon.
         for o in acc.orders.iter().filter(|o| is_paused(o, today)) {
             a.say(v.say("paused_because_return", &[("order", v.order(o)), ("date", v.date(o.paused_until.expect("paused")))]));

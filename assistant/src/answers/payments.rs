@@ -5,14 +5,14 @@ use chrono::{Duration, NaiveDate};
 use tandem_protocol::Money;
 
 use super::*;
-use crate::account::{AccountSnapshot, Instalment, Order, Plan};
+use crate::account::{Account, Instalment, Order, Plan};
 use crate::pack::Voice;
 
-pub(super) fn next_payment(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
-    let Some(acc) = account else {
+pub(super) fn next_payment(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Account<'_>) {
+    let Account::Known(acc) = account else {
         a.say(v.say("next_payment_policy", &[]));
         a.source("pay-in-4").source("pay-in-30").source("financing");
-        sign_in(v, a, "sign_in_payments");
+        no_account(v, a, account, "sign_in_payments");
         return;
     };
     let target = mentioned_order(question, acc).filter(|o| o.next_instalment().is_some());
@@ -47,10 +47,10 @@ pub(super) fn next_payment(v: &Voice, a: &mut Answer, question: &str, today: Nai
     }
 }
 
-pub(super) fn payment_schedule(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
-    let Some(acc) = account else {
+pub(super) fn payment_schedule(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Account<'_>) {
+    let Account::Known(acc) = account else {
         a.cite_topic(v, "payment_schedule");
-        sign_in(v, a, "sign_in_schedule");
+        no_account(v, a, account, "sign_in_schedule");
         return;
     };
     let orders: Vec<&Order> = match mentioned_order(question, acc) {
@@ -102,10 +102,10 @@ pub(super) fn payment_schedule(v: &Voice, a: &mut Answer, question: &str, today:
     a.block(actions(v, vec![suggest(v, "pay_early")]));
 }
 
-pub(super) fn pay_early(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+pub(super) fn pay_early(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Account<'_>) {
     a.cite_topic(v, "pay_early");
-    let Some(acc) = account else {
-        sign_in(v, a, "sign_in_balance");
+    let Account::Known(acc) = account else {
+        no_account(v, a, account, "sign_in_balance");
         return;
     };
     let orders: Vec<&Order> = match mentioned_order(question, acc) {
@@ -133,10 +133,10 @@ pub(super) fn pay_early(v: &Voice, a: &mut Answer, question: &str, today: NaiveD
     a.block(actions(v, buttons));
 }
 
-pub(super) fn extend_due_date(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+pub(super) fn extend_due_date(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Account<'_>) {
     a.cite_topic(v, "extend_due_date");
-    let Some(acc) = account else {
-        sign_in(v, a, "sign_in_extend");
+    let Account::Known(acc) = account else {
+        no_account(v, a, account, "sign_in_extend");
         return;
     };
     let order = mentioned_order(question, acc).or_else(|| acc.next_due(today).map(|(o, _)| o));
@@ -169,17 +169,17 @@ pub(super) fn extend_due_date(v: &Voice, a: &mut Answer, question: &str, today: 
     }
 }
 
-pub(super) fn late_fee(v: &Voice, a: &mut Answer, today: NaiveDate, account: Option<&AccountSnapshot>, missed: bool) {
+pub(super) fn late_fee(v: &Voice, a: &mut Answer, today: NaiveDate, account: Account<'_>, missed: bool) {
     if missed {
         a.say(v.say("missed_reassure", &[]));
     }
     a.cite_topic(v, if missed { "missed_payment" } else { "late_fee" });
-    let Some(acc) = account else {
+    let Account::Known(acc) = account else {
         if missed {
             a.say(v.say("missed_pay_yourself", &[]));
             a.source("pay-early");
         }
-        sign_in(v, a, "sign_in_overdue");
+        no_account(v, a, account, "sign_in_overdue");
         return;
     };
     let late: Vec<(&Order, &Instalment)> = acc.orders.iter().flat_map(|o| overdue(o, today).into_iter().map(move |i| (o, i))).collect();

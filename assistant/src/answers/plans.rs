@@ -1,14 +1,14 @@
 //! Answers about the plan and the account: interest, closing the account.
 
 use super::*;
-use crate::account::{AccountSnapshot, Order, Plan};
+use crate::account::{Account, Order, Plan};
 use crate::pack::Voice;
 
-pub(super) fn interest(v: &Voice, a: &mut Answer, question: &str, account: Option<&AccountSnapshot>) {
+pub(super) fn interest(v: &Voice, a: &mut Answer, question: &str, account: Account<'_>) {
     a.say(v.say("no_interest", &[]));
     a.source("pay-in-4").source("pay-in-30");
     a.cite_topic(v, "interest_rate");
-    if let Some(acc) = account {
+    if let Account::Known(acc) = account {
         let mentioned = mentioned_order(question, acc);
         let orders: Vec<&Order> = match mentioned {
             Some(o) => vec![o],
@@ -30,12 +30,18 @@ pub(super) fn interest(v: &Voice, a: &mut Answer, question: &str, account: Optio
             }
         }
     }
+    if account == Account::Unavailable {
+        // The rates above are policy; the shopper's own plans cannot be read now.
+        a.say(v.say("account_unavailable", &[]));
+    }
     a.block(actions(v, vec![]));
 }
 
-pub(super) fn close_account(v: &Voice, a: &mut Answer, account: Option<&AccountSnapshot>) {
+/// Closing goes to a person whatever the account says; what is still owed is stated only from a
+/// readable account (a person checks it otherwise).
+pub(super) fn close_account(v: &Voice, a: &mut Answer, account: Account<'_>) {
     a.cite_topic(v, "close_account");
-    if let Some(acc) = account {
+    if let Account::Known(acc) = account {
         let open: Vec<&Order> = acc.orders.iter().filter(|o| is_open(o)).collect();
         if open.is_empty() {
             a.say(v.say("close_nothing_owed", &[]));

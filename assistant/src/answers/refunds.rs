@@ -4,13 +4,13 @@ use chrono::{Duration, NaiveDate};
 use tandem_protocol::{Block, Field, Value};
 
 use super::*;
-use crate::account::{AccountSnapshot, Instalment, Order};
+use crate::account::{Account, Instalment, Order};
 use crate::pack::Voice;
 
-pub(super) fn refund_status(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
-    let Some(acc) = account else {
+pub(super) fn refund_status(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Account<'_>) {
+    let Account::Known(acc) = account else {
         a.cite_topic(v, "refund_status");
-        sign_in(v, a, "sign_in_refunds");
+        no_account(v, a, account, "sign_in_refunds");
         return;
     };
     let mentioned = mentioned_order(question, acc);
@@ -62,11 +62,11 @@ pub(super) fn refund_status(v: &Voice, a: &mut Answer, question: &str, today: Na
     a.block(actions(v, vec![]));
 }
 
-pub(super) fn return_item(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+pub(super) fn return_item(v: &Voice, a: &mut Answer, question: &str, today: NaiveDate, account: Account<'_>) {
     a.say(v.say("return_how", &[]));
     a.cite_topic(v, "return_item");
-    let Some(acc) = account else {
-        sign_in(v, a, "sign_in_orders");
+    let Account::Known(acc) = account else {
+        no_account(v, a, account, "sign_in_orders");
         return;
     };
     if let Some(o) = mentioned_order(question, acc).or_else(|| acc.orders.iter().find(|o| is_paused(o, today))) {
@@ -87,13 +87,13 @@ pub(super) fn return_item(v: &Voice, a: &mut Answer, question: &str, today: Naiv
     a.block(actions(v, vec![link(v.button("report_return", &[]), v.link("orders", None))]));
 }
 
-pub(super) fn charges(v: &Voice, a: &mut Answer, topic: &str, today: NaiveDate, account: Option<&AccountSnapshot>) {
+pub(super) fn charges(v: &Voice, a: &mut Answer, topic: &str, today: NaiveDate, account: Account<'_>) {
     if topic == "charged_twice" {
         a.say(v.say("charged_twice_sorry", &[]));
     }
     a.cite_topic(v, topic);
-    let Some(acc) = account else {
-        sign_in(v, a, "sign_in_charges");
+    let Account::Known(acc) = account else {
+        no_account(v, a, account, "sign_in_charges");
         return;
     };
     let mut paid: Vec<(&Order, &Instalment)> = acc

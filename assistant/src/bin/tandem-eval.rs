@@ -121,7 +121,7 @@ fn run() -> Result<(), String> {
     if !args.ask.is_empty() {
         let account = tandem_assistant::account::demo_account(today);
         for q in &args.ask {
-            let r = assistant.reply(q, &tandem_assistant::Context { today, history: &[], account: Some(&account), locale: &session, hours: tandem_assistant::SupportHours::Always });
+            let r = assistant.reply(q, &tandem_assistant::Context { today, history: &[], account: tandem_assistant::Account::Known(&account), locale: &session, hours: tandem_assistant::SupportHours::Always });
             let model = assistant.models().topics(&r.locale);
             let p = model.predict(q);
             let mut ranked: Vec<(usize, f32)> = p.probs.iter().copied().enumerate().collect();

@@ -20,7 +20,8 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-fn assistant() -> Arc<Assistant> {
+/// The demo pack's engine, built once for all tests.
+pub fn assistant() -> Arc<Assistant> {
     static A: OnceLock<Arc<Assistant>> = OnceLock::new();
     A.get_or_init(|| Arc::new(Assistant::demo())).clone()
 }

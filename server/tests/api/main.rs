@@ -11,6 +11,8 @@ mod helpers;
 mod languages;
 mod limits;
 mod migrations;
+mod provider_ledger;
+mod provider_ledger_tls;
 mod sessions;
 mod shutdown;
 mod streams;
