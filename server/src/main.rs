@@ -86,6 +86,11 @@ async fn main() -> anyhow::Result<()> {
         };
         return if code == std::process::ExitCode::SUCCESS { Ok(()) } else { std::process::exit(1) };
     }
+    if cli.command.is_none() {
+        // A server that must not run (no identity key outside demo mode, a weak key, an unreadable
+        // key file) stops here, before the pack is loaded and before anything listens.
+        tandem_server::identity::Verifier::from_config(&cli.config).map_err(anyhow::Error::msg)?;
+    }
     let assistant = Arc::new(load_assistant(&cli.config)?);
     match cli.command {
         Some(Command::Pack { .. }) => unreachable!("handled above"),

@@ -26,7 +26,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 pub use agents::{AgentProfileRow, Capacity, NewAgent};
-pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, QueueEntry};
+pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, Owner, QueueEntry};
 pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation};
 pub use merchants::StoredMerchant;
 pub use metrics::Figures;

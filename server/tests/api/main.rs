@@ -6,6 +6,7 @@ mod cluster;
 mod conversations;
 mod errors;
 mod helpers;
+mod identity;
 mod languages;
 mod migrations;
 mod sessions;
