@@ -87,9 +87,22 @@ async fn main() -> anyhow::Result<()> {
         return if code == std::process::ExitCode::SUCCESS { Ok(()) } else { std::process::exit(1) };
     }
     if cli.command.is_none() {
-        // A server that must not run (no identity key outside demo mode, a weak key, an unreadable
-        // key file) stops here, before the pack is loaded and before anything listens.
-        tandem_server::identity::Verifier::from_config(&cli.config).map_err(anyhow::Error::msg)?;
+        // A server that must not run (no pack; no identity key outside demo mode, a weak key, an
+        // unreadable key file) stops here with every reason, before the pack is loaded and before
+        // anything listens.
+        let problems: Vec<String> = [
+            cli.config.pack_dir().err(),
+            tandem_server::identity::Verifier::from_config(&cli.config).err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !problems.is_empty() {
+            for why in problems {
+                eprintln!("tandem-server cannot start: {why}");
+            }
+            std::process::exit(1);
+        }
     }
     let assistant = Arc::new(load_assistant(&cli.config)?);
     match cli.command {

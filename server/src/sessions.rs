@@ -1,5 +1,7 @@
 //! Shopper sessions: `POST /v1/sessions` issues a random 256-bit bearer token (stored hashed),
-//! bound to one shopper; the [`ShopperSession`] extractor authenticates every shopper call.
+//! bound to one shopper at one merchant; the [`ShopperSession`] extractor authenticates every
+//! shopper call. An identified session comes from a provider-signed identity token for that
+//! merchant (`crate::identity`) and ends at the latest `--session-idle-secs` after the token does.
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;

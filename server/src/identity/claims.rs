@@ -67,7 +67,7 @@ struct Raw {
 
 /// Checks the payload (base64url JSON) against the policy, for `merchant_id` at `now` (seconds).
 pub fn check(payload: &str, policy: &Policy, merchant_id: &str, now: i64) -> Result<Identity, IdentityError> {
-    let raw: Raw = super::jwt::decode_json(payload).map_err(|_| IdentityError::Malformed("the payload is not base64url-encoded JSON"))?;
+    let raw: Raw = super::jwt::decode_json(payload).ok_or(IdentityError::Malformed("the payload is not base64url-encoded JSON"))?;
 
     let sub = string(raw.sub, "sub")?;
     if sub.trim().is_empty() || sub.len() > MAX_SUBJECT_BYTES || sub.chars().any(char::is_control) {

@@ -45,7 +45,7 @@ pub fn split(token: &str) -> Result<Compact<'_>, IdentityError> {
     let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(IdentityError::Malformed("a JWT has three parts separated by '.'"));
     };
-    let header: Header = decode_json(h).map_err(|_| IdentityError::Malformed("the header is not base64url-encoded JSON"))?;
+    let header: Header = decode_json(h).ok_or(IdentityError::Malformed("the header is not base64url-encoded JSON"))?;
     if header.crit.is_some() {
         return Err(IdentityError::Malformed("the header has `crit` extensions, which Tandem does not support"));
     }
@@ -74,10 +74,10 @@ pub fn signature_matches(material: &KeyMaterial, input: &[u8], signature: &[u8])
     }
 }
 
-/// Decodes a base64url JSON part.
-pub fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Result<T, ()> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| ())?;
-    serde_json::from_slice(&bytes).map_err(|_| ())
+/// Decodes a base64url JSON part; `None` when it is not one.
+pub fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
+    let bytes = URL_SAFE_NO_PAD.decode(part).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Encodes a header (with `kid` when given) and claims, and signs them with `sign` for `alg`.
