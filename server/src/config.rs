@@ -73,8 +73,30 @@ pub struct Config {
     /// conversation's last activity; 0 keeps them as long as the conversation.
     #[arg(long, env = "TANDEM_CONTACT_RETENTION_DAYS", default_value_t = 90)]
     pub contact_retention_days: u32,
-    /// Shared secret (HS256) the provider's backend signs identity tokens with.
-    #[arg(long, env = "TANDEM_IDENTITY_SECRET", default_value = "")]
+    /// A key the provider signs shoppers' identity tokens with, `KID=ALG:SOURCE`: ALG `hs256`
+    /// (SOURCE holds the shared secret, at least 32 bytes), `es256` or `rs256` (SOURCE holds the
+    /// provider's public key, PEM); SOURCE `file:PATH` or `env:VAR`. Repeat it (or separate with
+    /// commas in TANDEM_IDENTITY_KEYS) to accept several keys during a rotation; tokens then name
+    /// theirs with `kid`. Required unless `--demo`. See docs/identity-tokens.md.
+    #[arg(long = "identity-key", env = "TANDEM_IDENTITY_KEYS", value_delimiter = ',', value_name = "KID=ALG:SOURCE")]
+    pub identity_keys: Vec<crate::identity::KeySpec>,
+    /// The one `iss` accepted in identity tokens (the provider's). Required when keys are
+    /// configured, unless `--demo`.
+    #[arg(long, env = "TANDEM_IDENTITY_ISSUER")]
+    pub identity_issuer: Option<String>,
+    /// The longest lifetime (`exp - iat`) accepted for an identity token, in seconds.
+    #[arg(long, env = "TANDEM_IDENTITY_MAX_LIFETIME_SECS", default_value_t = 3600)]
+    pub identity_max_lifetime_secs: u64,
+    /// How far the provider's clock may differ from ours when checking `iat`, `nbf` and `exp`, in seconds.
+    #[arg(long, env = "TANDEM_IDENTITY_CLOCK_SKEW_SECS", default_value_t = 60)]
+    pub identity_clock_skew_secs: u64,
+    /// How long an identified session lasts after its identity token expired, in seconds (the
+    /// shopper's browser has that long to bring a fresh token).
+    #[arg(long, env = "TANDEM_SESSION_IDLE_SECS", default_value_t = 1800)]
+    pub session_idle_secs: u64,
+    /// Deprecated form of one HS256 key without an id (prefer `--identity-key`, which keeps the
+    /// secret off the command line). Cannot be combined with `--identity-key`.
+    #[arg(long, env = "TANDEM_IDENTITY_SECRET", default_value = "", hide_default_value = true)]
     pub identity_secret: String,
     /// Where shoppers' account data comes from.
     #[command(flatten)]
@@ -188,6 +210,11 @@ impl Config {
             header_timeout_secs: 10,
             retention_days: 365,
             contact_retention_days: 90,
+            identity_keys: vec![],
+            identity_issuer: None,
+            identity_max_lifetime_secs: 3600,
+            identity_clock_skew_secs: 60,
+            session_idle_secs: 1800,
             identity_secret: "test-secret".into(),
             ledger: LedgerConfig::default(),
         }
@@ -217,17 +244,6 @@ impl Config {
             (Some(p), _) => Ok(p.clone()),
             (None, true) => Ok(PathBuf::from("packs/fjordpay")),
             (None, false) => Err("no provider pack: start with --pack DIR (or TANDEM_PACK); see docs/provider-packs.md".into()),
-        }
-    }
-
-    /// The identity secret, falling back to a fixed demo secret in demo mode only.
-    pub fn identity_secret(&self) -> Option<Vec<u8>> {
-        if !self.identity_secret.is_empty() {
-            Some(self.identity_secret.as_bytes().to_vec())
-        } else if self.demo {
-            Some(b"tandem-demo-identity-secret".to_vec())
-        } else {
-            None
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::events;
 use crate::ledger::{self, Lookup};
 use crate::sessions::ShopperSession;
-use crate::store::{ms_to_rfc3339, now_ms, Append, Appended, Change, NewConversation, Status};
+use crate::store::{ms_to_rfc3339, now_ms, Append, Appended, Change, NewConversation, Owner, Status};
 use crate::{handoff, now_rfc3339, AppState};
 
 /// Routes of this module.
@@ -79,10 +79,13 @@ pub async fn load_row(state: &AppState, id: &str) -> ApiResult<ConversationRow> 
     state.store.conversation(id).await?.ok_or_else(|| ApiError::not_found("unknown_conversation", "This conversation does not exist."))
 }
 
-/// Loads a conversation and checks that it belongs to the session's shopper (403 otherwise).
+/// Loads a conversation and checks that it belongs to the session's shopper at the session's
+/// merchant (403 otherwise): every shopper route goes through here (or, for a message, the
+/// append's [`Owner`](crate::store::Owner) condition), so a session at one merchant never reaches
+/// the same shopper's conversations with another.
 pub async fn authorize(state: &AppState, session: &ShopperSession, id: &str) -> ApiResult<ConversationRow> {
     let row = load_row(state, id).await?;
-    if row.shopper_id != session.shopper_id {
+    if row.shopper_id != session.shopper_id || row.merchant_id != session.merchant_id {
         return Err(ApiError::Forbidden("This conversation belongs to another session.".into()));
     }
     Ok(row)
@@ -178,7 +181,7 @@ async fn send(
         .append(Append {
             client_id: Some(client_id.into()),
             only_if: OPEN_STATUSES.to_vec(),
-            owner: Some(session.shopper_id.clone()),
+            owner: Some(Owner { shopper_id: session.shopper_id.clone(), merchant_id: session.merchant_id.clone() }),
             below_seq: Some(MAX_CONVERSATION_EVENTS),
             ..Append::event(&id, Event::Message { message: text_message(0, Author::Shopper, None, Some(client_id), text.as_str()) })
         })

@@ -1,10 +1,11 @@
 //! Demo mode: the demo merchant, the demo shopper's account, the demo merchant page under `/demo/`,
-//! and `POST /demo/identity-token`, which plays the provider's backend and signs an identity token
-//! for the demo shopper, and the hostile host pages the end-to-end tests embed the widget in
+//! and `POST /demo/identity-token[?merchant=ID]`, which plays the provider's backend and signs an
+//! identity token for the demo shopper and one merchant (with the published demo secret unless a
+//! key is configured), and the hostile host pages the end-to-end tests embed the widget in
 //! (`/demo/hosts/{page}`, files in `demo/hosts/`). None of this exists unless the server runs with
 //! `--demo`.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -205,12 +206,42 @@ struct TokenResponse {
     token: String,
 }
 
-/// Signs an identity token for the demo shopper, as the provider's backend would after login.
-async fn identity_token(State(state): State<AppState>) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    let secret = state.config.identity_secret().ok_or_else(|| ApiError::Internal("no identity secret".into()))?;
-    let claims =
-        IdentityClaims { sub: DEMO_SHOPPER.into(), name: Some("Alex Morgan".into()), exp: Utc::now().timestamp() + 3600 };
-    Ok((StatusCode::OK, Json(TokenResponse { token: identity::sign(&claims, &secret) })))
+/// Query of `POST /demo/identity-token`.
+#[derive(serde::Deserialize)]
+struct TokenRequest {
+    /// The merchant the token is for (its `aud`); the demo merchant when absent.
+    merchant: Option<String>,
+}
+
+/// How long demo identity tokens are valid: the default maximum lifetime, or less.
+const DEMO_TOKEN_SECS: i64 = 3600;
+
+/// Signs an identity token for the demo shopper, as the provider's backend would after login: for
+/// one merchant (`?merchant=ID`, default the demo merchant), with the configured issuer, issued now
+/// and valid for an hour (or the configured maximum), with the HS256 key's `kid` when it has one.
+async fn identity_token(
+    State(state): State<AppState>,
+    query: Result<Query<TokenRequest>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+    let Query(query) = query?;
+    let merchant = query.merchant.unwrap_or_else(|| DEMO_MERCHANT.to_string());
+    if !state.store.merchant_exists(&merchant).await? {
+        return Err(ApiError::not_found("unknown_merchant", format!("No merchant with id '{merchant}' is configured.")));
+    }
+    let (kid, secret) = state.identity.hs256_signing_key().ok_or_else(|| {
+        ApiError::not_found("no_demo_signing_key", "The demo signs identity tokens with an HS256 key, and none is configured.")
+    })?;
+    let now = Utc::now().timestamp();
+    let policy = state.identity.policy();
+    let claims = IdentityClaims {
+        sub: DEMO_SHOPPER.into(),
+        name: Some("Alex Morgan".into()),
+        iss: policy.issuer.clone(),
+        aud: merchant,
+        iat: now,
+        exp: now + DEMO_TOKEN_SECS.min(policy.max_lifetime_secs),
+    };
+    Ok((StatusCode::OK, Json(TokenResponse { token: identity::sign_hs256(&claims, secret, kid) })))
 }
 
 #[cfg(test)]

@@ -50,6 +50,8 @@ pub struct AppState {
     pub agent_hub: Arc<agents::AgentHub>,
     pub assistant: Arc<Assistant>,
     pub ledger: Arc<dyn ledger::Ledger>,
+    /// Verifies the provider's identity tokens (keys and rules checked at start-up).
+    pub identity: Arc<identity::Verifier>,
     /// The origin the widget is served from (`http://localhost:8080`), used for the loader, the
     /// demo page and `postMessage` targets.
     pub public_origin: Arc<str>,
@@ -64,8 +66,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the database, seeds the demo data in demo mode, and assembles the state.
+    /// Loads the identity keys, opens the database, seeds the demo data in demo mode, and
+    /// assembles the state. A configuration the server must not run with (no identity key outside
+    /// demo mode, a weak one, an unreadable key file) is an error that says what to fix.
     pub async fn new(config: Config, assistant: Arc<Assistant>, public_origin: String) -> anyhow::Result<Self> {
+        let identity = Arc::new(identity::Verifier::from_config(&config).map_err(anyhow::Error::msg)?);
         let hub = Arc::new(events::Hub::default());
         let agent_hub = Arc::new(agents::AgentHub::default());
         let url = store::database_url(config.database_url.as_deref(), &config.data_dir)?;
@@ -73,6 +78,7 @@ impl AppState {
         let store = store::Store::open(&url, connections, live::on_commit(hub.clone(), agent_hub.clone())).await?;
         let state = AppState {
             ledger: ledger::from_config(&config.ledger, store.clone())?,
+            identity,
             store,
             hub,
             agent_hub,

@@ -110,9 +110,24 @@ async fn main() -> anyhow::Result<()> {
             admin::cli::agent(&config, admin::cli::AgentCommand::Add { email, name, capacity, role: "agent".into() }).await
         }
         None => {
-            config.validate().map_err(anyhow::Error::msg)?;
-            // A wrong account API configuration stops the start before the models are loaded or trained.
-            tandem_server::ledger::HttpLedgerSettings::from_config(&config.ledger)?;
+            // A server that must not run (demo mode beyond loopback, no pack, no identity key
+            // outside demo mode, a weak key, an unreadable key file, an unsafe account API) stops
+            // here with every reason, before the pack is loaded and before anything listens.
+            let problems: Vec<String> = [
+                config.validate().err(),
+                config.pack_dir().err(),
+                tandem_server::identity::Verifier::from_config(&config).err(),
+                tandem_server::ledger::HttpLedgerSettings::from_config(&config.ledger).err().map(|e| e.to_string()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !problems.is_empty() {
+                for why in problems {
+                    eprintln!("tandem-server cannot start: {why}");
+                }
+                std::process::exit(1);
+            }
             let assistant = Arc::new(load_assistant(&config)?);
             tandem_server::serve(config, assistant).await
         }

@@ -1,12 +1,14 @@
 //! Shopper sessions: `POST /v1/sessions` issues a random 256-bit bearer token (stored hashed),
-//! bound to one shopper; the [`ShopperSession`] extractor authenticates every shopper call.
+//! bound to one shopper at one merchant; the [`ShopperSession`] extractor authenticates every
+//! shopper call. An identified session comes from a provider-signed identity token for that
+//! merchant (`crate::identity`) and ends at the latest `--session-idle-secs` after the token does.
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tandem_protocol::{CreateSession, Session, Shopper};
@@ -15,8 +17,9 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::store::{now_ms, NewSession};
 use crate::{identity, AppState};
 
-/// How long a shopper session lasts.
-const SESSION_DAYS: i64 = 30;
+/// The longest a shopper session lasts (an anonymous one always; an identified one ends earlier,
+/// see [`session_expiry`]).
+const SESSION_MAX_SECS: i64 = 30 * 86_400;
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -67,7 +70,8 @@ async fn resume_session(
     }
     let expires_at = expiry_text(expires_ms);
     let mut out = HeaderMap::new();
-    out.insert(header::SET_COOKIE, session_cookie(&token, SESSION_DAYS * 86_400));
+    // The cookie lives exactly as long as the session behind it.
+    out.insert(header::SET_COOKIE, session_cookie(&token, (expires_ms - now_ms()).div_euclid(1000).max(0)));
     let shopper = Shopper { id: session.shopper_id, name: session.shopper_name, identified: session.identified };
     Ok((out, Json(Session { token, shopper, locale: session.locale, expires_at })))
 }
@@ -123,23 +127,25 @@ async fn create_session(
     }
     let locale = req.locale.as_deref().and_then(normalise_locale).unwrap_or_else(|| "en".into());
 
-    let shopper = match req.identity_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let now = Utc::now();
+    let (shopper, token_exp) = match req.identity_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(token) => {
-            let secret = state.config.identity_secret().ok_or_else(|| {
-                ApiError::unauthorized("identity_not_supported", identity::IdentityError::NotConfigured.to_string())
-            })?;
-            let claims = identity::verify(token, &secret, Utc::now().timestamp()).map_err(|e| {
-                ApiError::unauthorized("invalid_identity_token", format!("{e}. Sign in again to see your account."))
-            })?;
-            Shopper { id: claims.sub, name: claims.name, identified: true }
+            // The token must be for this merchant (`aud`): one merchant's page cannot open the
+            // shopper's conversations with another.
+            let identity = state.identity.verify(token, merchant_id, now.timestamp()).map_err(identity_refused)?;
+            (Shopper { id: identity.sub, name: identity.name, identified: true }, Some(identity.exp))
         }
-        None => Shopper { id: format!("anon-{}", uuid::Uuid::new_v4()), name: None, identified: false },
+        None => (Shopper { id: format!("anon-{}", uuid::Uuid::new_v4()), name: None, identified: false }, None),
     };
 
     let token = new_token();
-    let now = Utc::now();
-    // Whole seconds: the expiry the client is shown is exactly the one stored.
-    let expires_ms = (now + Duration::days(SESSION_DAYS)).timestamp() * 1000;
+    // Whole seconds: the expiry the client is shown is exactly the one stored, and the cookie's
+    // Max-Age matches it.
+    let expires_secs = session_expiry(now.timestamp(), token_exp, state.config.session_idle_secs);
+    if expires_secs <= now.timestamp() {
+        return Err(identity_refused(identity::IdentityError::Expired { exp: token_exp.unwrap_or_default(), now: now.timestamp() }));
+    }
+    let expires_ms = expires_secs * 1000;
     let token_hash = hash_token(&token);
     state
         .store
@@ -156,8 +162,29 @@ async fn create_session(
         .await?;
     let expires_at = expiry_text(expires_ms);
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, session_cookie(&token, SESSION_DAYS * 86_400));
+    headers.insert(header::SET_COOKIE, session_cookie(&token, expires_secs - now.timestamp()));
     Ok((StatusCode::CREATED, headers, Json(Session { token, shopper, locale, expires_at })))
+}
+
+/// When a session created at `now` ends (Unix seconds): an anonymous one after the session
+/// maximum; an identified one also at most `idle_secs` after its identity token expires, so a
+/// session never outlives the provider's word for long.
+pub fn session_expiry(now: i64, token_exp: Option<i64>, idle_secs: u64) -> i64 {
+    let max = now + SESSION_MAX_SECS;
+    match token_exp {
+        Some(exp) => max.min(exp.saturating_add(idle_secs.min(SESSION_MAX_SECS as u64) as i64)),
+        None => max,
+    }
+}
+
+/// A refused identity token, in the API's error shape: 401, the refusal's own code, the field.
+fn identity_refused(e: identity::IdentityError) -> ApiError {
+    ApiError::Invalid {
+        status: StatusCode::UNAUTHORIZED,
+        code: e.code(),
+        message: format!("{e}. The shopper's session was not created; sign in again (a fresh token) to see the account."),
+        field: Some("identity_token"),
+    }
 }
 
 /// Accepts a BCP 47-shaped tag (`sv`, `en-GB`, `ar`); anything else falls back to the default.
@@ -226,6 +253,16 @@ mod tests {
         assert_eq!(normalise_locale("ar").as_deref(), Some("ar"));
         assert_eq!(normalise_locale("<script>"), None);
         assert_eq!(normalise_locale("en--GB"), None);
+    }
+
+    #[test]
+    fn an_identified_session_ends_idle_time_after_its_token_at_the_latest() {
+        let now = 1_764_000_000;
+        assert_eq!(session_expiry(now, None, 1800), now + SESSION_MAX_SECS);
+        assert_eq!(session_expiry(now, Some(now + 3600), 1800), now + 3600 + 1800);
+        assert_eq!(session_expiry(now, Some(now + 3600), 0), now + 3600);
+        // Never longer than the session maximum, whatever the idle time.
+        assert_eq!(session_expiry(now, Some(now + 3600), u64::MAX), now + SESSION_MAX_SECS);
     }
 
     #[test]

@@ -69,9 +69,9 @@ pub struct Append {
     pub client_id: Option<String>,
     /// Only while the conversation's status is one of these (empty: any).
     pub only_if: Vec<Status>,
-    /// Only if the conversation belongs to this shopper (checked before the idempotency key, so a
-    /// key never reveals another shopper's message).
-    pub owner: Option<String>,
+    /// Only if the conversation belongs to this shopper at this merchant (checked before the
+    /// idempotency key, so a key never reveals another shopper's message).
+    pub owner: Option<Owner>,
     /// Only while the conversation has fewer events than this (a cap on its length).
     pub below_seq: Option<u64>,
     pub change: Change,
@@ -100,6 +100,14 @@ impl Append {
     }
 }
 
+/// Whose a conversation must be for a shopper's append: the session's shopper, with the session's
+/// merchant (the same shopper id at another merchant is someone else's conversation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub shopper_id: String,
+    pub merchant_id: String,
+}
+
 /// The conversation as an append left it.
 #[derive(Clone, Debug)]
 pub struct After {
@@ -117,7 +125,7 @@ pub enum Appended {
     /// The idempotency key was used before: the event stored then.
     Duplicate(Event),
     /// The conversation's status (given) did not allow it, the claiming agent could not take it,
-    /// or it belongs to another shopper.
+    /// or it belongs to another shopper (or to the shopper at another merchant).
     Refused(Status),
     /// No such conversation.
     Missing,
@@ -365,7 +373,8 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
         sql.push(")");
     }
     if let Some(owner) = &a.owner {
-        sql.push(" AND shopper_id = ").bind(Arg::Text(owner.clone()));
+        sql.push(" AND shopper_id = ").bind(Arg::Text(owner.shopper_id.clone()));
+        sql.push(" AND merchant_id = ").bind(Arg::Text(owner.merchant_id.clone()));
     }
     if let Some(cap) = a.below_seq {
         sql.push(" AND last_seq < ").bind(Arg::Int(cap.min(i64::MAX as u64) as i64));
@@ -388,11 +397,13 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
         if let Some(client_id) = &a.client_id {
             let existing = sqlx::query(
                 "SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id
-                 WHERE e.conversation_id = $1 AND e.client_id = $2 AND ($3 IS NULL OR c.shopper_id = $3)",
+                 WHERE e.conversation_id = $1 AND e.client_id = $2
+                   AND ($3 IS NULL OR (c.shopper_id = $3 AND c.merchant_id = $4))",
             )
             .bind(id)
             .bind(client_id.as_str())
-            .bind(a.owner.as_deref())
+            .bind(a.owner.as_ref().map(|o| o.shopper_id.as_str()))
+            .bind(a.owner.as_ref().map(|o| o.merchant_id.as_str()))
             .fetch_optional(&mut **tx)
             .await?;
             if let Some(row) = existing {

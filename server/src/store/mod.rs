@@ -28,7 +28,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use admin::{AgentListing, Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHOPPER};
 pub use agents::{AgentProfileRow, Capacity, NewAgent};
-pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, QueueEntry};
+pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, Owner, QueueEntry};
 pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation};
 pub use merchants::StoredMerchant;
 pub use metrics::Figures;

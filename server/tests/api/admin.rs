@@ -252,6 +252,8 @@ async fn starting_without_demo_removes_what_the_demo_seeded() {
 
     let mut config = (*app.state.config).clone();
     config.demo = false;
+    config.identity_secret = "a-production-secret-of-at-least-32-bytes".into();
+    config.identity_issuer = Some("https://provider.example".into());
     let state = tandem_server::AppState::new(config, app.state.assistant.clone(), "http://localhost:1".into()).await.expect("production start");
     let merchants: Vec<String> = state.store.merchants().await.unwrap().into_iter().map(|m| m.id).collect();
     assert_eq!(merchants, vec!["realshop"]);

@@ -26,7 +26,8 @@ pub fn assistant() -> Arc<Assistant> {
     A.get_or_init(|| Arc::new(Assistant::demo())).clone()
 }
 
-fn repo() -> PathBuf {
+/// The repository root.
+pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 

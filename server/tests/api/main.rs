@@ -8,6 +8,7 @@ mod conversations;
 mod crash;
 mod errors;
 mod helpers;
+mod identity;
 mod languages;
 mod limits;
 mod migrations;

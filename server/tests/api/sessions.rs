@@ -37,9 +37,18 @@ async fn identity_token_from_the_provider_identifies_the_shopper() {
 #[tokio::test]
 async fn forged_identity_token_is_refused() {
     let app = spawn_app().await;
-    let forged = tandem_server::identity::sign(
-        &tandem_server::identity::IdentityClaims { sub: "alex".into(), name: None, exp: 9_999_999_999 },
+    let now = chrono::Utc::now().timestamp();
+    let forged = tandem_server::identity::sign_hs256(
+        &tandem_server::identity::IdentityClaims {
+            sub: "alex".into(),
+            name: None,
+            iss: tandem_server::identity::DEMO_ISSUER.into(),
+            aud: "nordic-outdoor".into(),
+            iat: now,
+            exp: now + 600,
+        },
         b"not-the-provider-secret",
+        None,
     );
     let res = app
         .client
@@ -48,7 +57,8 @@ async fn forged_identity_token_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_error(res, StatusCode::UNAUTHORIZED, "invalid_identity_token").await;
+    let body = assert_error(res, StatusCode::UNAUTHORIZED, "identity_signature_invalid").await;
+    assert_eq!(body["error"]["field"], "identity_token");
 }
 
 #[tokio::test]
