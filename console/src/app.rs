@@ -238,6 +238,7 @@ pub async fn refresh_mine(ctl: Ctl, reload_all: bool) {
 fn apply_event(ctl: Ctl, event: AgentEvent) {
     match event {
         AgentEvent::Queue { snapshot } => ctl.queue.set(snapshot),
+        AgentEvent::QueueChange { change } => ctl.queue.update(|q| q.apply(change)),
         AgentEvent::Profile { profile } => {
             let was_online = ctl.profile.with_untracked(|p| p.as_ref().is_some_and(|p| p.online));
             if was_online && !profile.online {

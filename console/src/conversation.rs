@@ -84,6 +84,8 @@ pub struct Details {
     pub summary: Summary,
     /// Orders of an identified shopper.
     pub account: Option<AccountView>,
+    /// The shopper is signed in but the provider's account API could not be read.
+    pub account_unavailable: bool,
     /// Email the shopper left while nobody was available.
     pub contact: Option<String>,
 }
@@ -182,7 +184,7 @@ impl Thread {
         let name = c.shopper_name.clone().or_else(|| c.account.as_ref().map(|a| a.name.clone()));
         self.name.set(name);
         self.topic.set(Some(c.summary.topic.clone()));
-        self.details.set(Some(Details { summary: c.summary.clone(), account: c.account.clone(), contact: c.contact.clone() }));
+        self.details.set(Some(Details { summary: c.summary.clone(), account: c.account.clone(), account_unavailable: c.account_unavailable, contact: c.contact.clone() }));
         self.problem.set(None);
     }
 
@@ -674,7 +676,7 @@ pub fn DetailsView() -> impl IntoView {
     view! {
         <aside class="console-details" aria-label="Shopper details" tabindex="0">
             {move || current.get().and_then(|id| ctl.thread(&id)).map(|t| move || match t.details.get() {
-                Some(d) => view! { <SummaryPanel d=d.clone()/> <AccountPanel account=d.account/> }.into_any(),
+                Some(d) => view! { <SummaryPanel d=d.clone()/> <AccountPanel account=d.account unavailable=d.account_unavailable/> }.into_any(),
                 None => view! { <p class="console-muted">"Loading the summary…"</p> }.into_any(),
             })}
         </aside>
@@ -701,13 +703,20 @@ fn SummaryPanel(d: Details) -> impl IntoView {
 }
 
 #[component]
-fn AccountPanel(account: Option<AccountView>) -> impl IntoView {
+fn AccountPanel(account: Option<AccountView>, unavailable: bool) -> impl IntoView {
     match account {
         Some(a) => view! {
             <section class="console-panel" data-testid="account" aria-labelledby="console-account-title">
                 <h2 class="console-panel__title" id="console-account-title">"Account: "{a.name}</h2>
                 {a.orders.is_empty().then(|| view! { <p class="console-muted">"No orders."</p> })}
                 <ul class="console-orders">{a.orders.into_iter().map(order_view).collect_view()}</ul>
+            </section>
+        }
+        .into_any(),
+        None if unavailable => view! {
+            <section class="console-panel" data-testid="account-unavailable" aria-labelledby="console-account-title">
+                <h2 class="console-panel__title" id="console-account-title">"Account"</h2>
+                <p class="console-muted">"The shopper is signed in, but their account cannot be read right now (the provider's account service did not answer). Do not quote figures; check the provider's own systems."</p>
             </section>
         }
         .into_any(),

@@ -321,6 +321,9 @@ impl Event {
     pub fn seq(&self) -> Option<u64> {
         match self {
             Event::Message { message } => Some(message.seq),
+            // A state with sequence number 0 is live-only (a queue position moved): not stored,
+            // so it does not advance a client's place in the log.
+            Event::State { seq: 0, .. } => None,
             Event::State { seq, .. } => Some(*seq),
             Event::Typing { .. } => None,
         }
@@ -455,6 +458,44 @@ pub struct QueueSnapshot {
     pub free_slots: u32,
 }
 
+/// Changes to the queue, sent to consoles instead of the whole queue: its cost does not grow with
+/// the queue's length. Applied with [`QueueSnapshot::apply`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueChange {
+    /// Conversations that entered the queue or changed in it (queued or awaiting a reply).
+    pub upsert: Vec<QueueItem>,
+    /// Conversations that left it (claimed, handed back, resolved, erased).
+    pub remove: Vec<String>,
+    pub agents_online: u32,
+    pub free_slots: u32,
+}
+
+impl QueueSnapshot {
+    /// Applies a change: items removed or replaced, then put in serving order (queued first, by
+    /// priority, then by how long they have waited; then those awaiting a reply, oldest first),
+    /// with positions renumbered.
+    pub fn apply(&mut self, change: QueueChange) {
+        self.items.retain(|i| !change.remove.contains(&i.conversation_id) && !change.upsert.iter().any(|u| u.conversation_id == i.conversation_id));
+        self.items.extend(change.upsert);
+        self.items.sort_by(|a, b| {
+            let queued = |i: &QueueItem| i.status == "queued";
+            queued(b)
+                .cmp(&queued(a))
+                .then_with(|| if queued(a) { b.priority.cmp(&a.priority) } else { std::cmp::Ordering::Equal })
+                .then_with(|| a.waiting_since.cmp(&b.waiting_since))
+        });
+        let mut position = 0;
+        for item in &mut self.items {
+            item.position = (item.status == "queued").then(|| {
+                position += 1;
+                position
+            });
+        }
+        self.agents_online = change.agents_online;
+        self.free_slots = change.free_slots;
+    }
+}
+
 /// What an agent needs to pick a conversation up without asking the shopper to repeat anything.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -515,8 +556,10 @@ pub struct AgentConversation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentEvent {
-    /// The queue changed.
+    /// The whole queue (when the stream opens, and after events may have been missed).
     Queue { snapshot: QueueSnapshot },
+    /// Some conversations entered, changed in or left the queue.
+    QueueChange { change: QueueChange },
     /// Something happened in a conversation this agent holds.
     Conversation { conversation_id: String, event: Event },
     /// The agent's own profile changed (e.g. set offline after losing the connection).
@@ -660,6 +703,44 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn item(id: &str, status: &str, priority: i64, since: &str) -> QueueItem {
+        QueueItem {
+            conversation_id: id.into(),
+            status: status.into(),
+            topic: None,
+            handoff_reason: None,
+            priority,
+            waiting_since: Some(since.into()),
+            position: None,
+            preview: String::new(),
+            contact: None,
+            shopper_name: None,
+        }
+    }
+
+    #[test]
+    fn a_queue_change_keeps_serving_order_and_renumbers() {
+        let mut q = QueueSnapshot { items: vec![], agents_online: 0, free_slots: 0 };
+        let change = |upsert, remove: &[&str]| QueueChange { upsert, remove: remove.iter().map(|s| s.to_string()).collect(), agents_online: 2, free_slots: 1 };
+        q.apply(change(vec![item("a", "queued", 0, "2026-11-25T10:00:00.000Z"), item("e", "awaiting_reply", 0, "2026-11-25T09:00:00.000Z")], &[]));
+        q.apply(change(vec![item("b", "queued", 0, "2026-11-25T10:01:00.000Z")], &[]));
+        q.apply(change(vec![item("f", "queued", 1, "2026-11-25T10:02:00.000Z")], &[]));
+        let order: Vec<(&str, Option<u32>)> = q.items.iter().map(|i| (i.conversation_id.as_str(), i.position)).collect();
+        assert_eq!(order, vec![("f", Some(1)), ("a", Some(2)), ("b", Some(3)), ("e", None)], "priority first, then age; awaiting last");
+        // The head is claimed; an item changes (moves to awaiting a reply) without duplicating.
+        q.apply(change(vec![item("b", "awaiting_reply", 0, "2026-11-25T10:01:00.000Z")], &["f"]));
+        let order: Vec<(&str, Option<u32>)> = q.items.iter().map(|i| (i.conversation_id.as_str(), i.position)).collect();
+        assert_eq!(order, vec![("a", Some(1)), ("e", None), ("b", None)]);
+        assert_eq!((q.agents_online, q.free_slots), (2, 1));
+    }
+
+    #[test]
+    fn a_live_only_state_has_no_place_in_the_log() {
+        let live = Event::State { seq: 0, state: ConversationState::Queued { position: 2, estimated_wait_secs: None } };
+        assert_eq!(live.seq(), None);
+        assert_eq!(Event::State { seq: 4, state: ConversationState::Assistant }.seq(), Some(4));
+    }
+
     fn round_trip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(v: &T) {
         let text = serde_json::to_string(v).unwrap();
         let back: T = serde_json::from_str(&text).unwrap();
@@ -720,6 +801,7 @@ mod tests {
         round_trip(&Event::Typing { author: Author::Agent, active: true });
         round_trip(&AgentEvent::Conversation { conversation_id: "c".into(), event: Event::Typing { author: Author::Shopper, active: true } });
         round_trip(&AgentEvent::Queue { snapshot: QueueSnapshot { items: vec![], agents_online: 2, free_slots: 5 } });
+        round_trip(&AgentEvent::QueueChange { change: QueueChange { upsert: vec![], remove: vec!["c".into()], agents_online: 1, free_slots: 0 } });
         round_trip(&ErrorBody {
             error: ErrorDetail { code: "x".into(), message: "y".into(), field: Some("text".into()) },
         });

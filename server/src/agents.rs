@@ -158,7 +158,7 @@ async fn presence(State(state): State<AppState>, agent: AgentSession, ApiJson(bo
     }
     if body.online {
         state.store.set_online(&agent.agent_id, now_ms()).await?;
-        handoff::refresh_queue(&state).await?;
+        handoff::refresh_queue(&state, &[]).await?;
     } else {
         go_offline(&state, &agent.agent_id, &handoff::Why { key: "agent_left", agent: &agent.display_name }).await?;
     }
@@ -174,10 +174,11 @@ pub async fn go_offline(state: &AppState, agent_id: &str, why: &handoff::Why<'_>
 
 /// Returns an offline agent's conversations to the queue, then updates the queue and their console.
 pub async fn requeue_held(state: &AppState, agent_id: &str, why: &handoff::Why<'_>) -> ApiResult<()> {
-    for id in state.store.held_by(agent_id).await? {
-        handoff::return_to_queue(state, &id, why).await?;
+    let held = state.store.held_by(agent_id).await?;
+    for id in &held {
+        handoff::return_to_queue(state, id, why).await?;
     }
-    handoff::refresh_queue(state).await?;
+    handoff::refresh_queue(state, &held).await?;
     send_profile(state, agent_id).await;
     Ok(())
 }

@@ -142,7 +142,8 @@ async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiRe
 async fn fetch(State(state): State<AppState>, session: ShopperSession, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
     let row = authorize(&state, &session, &id).await?;
     let (messages, last_seq) = transcript(&state, &id).await?;
-    Ok(Json(Conversation { id, state: row.state, last_seq, created_at: ms_to_rfc3339(row.created_ms), messages }))
+    let current = crate::queue::current(&state, &id, row.state).await?;
+    Ok(Json(Conversation { id, state: current, last_seq, created_at: ms_to_rfc3339(row.created_ms), messages }))
 }
 
 /// Builds a message as stored: one paragraph holding the text.

@@ -8,7 +8,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
 use tandem_protocol::{
-    AgentEvent, Author, ConversationState, Event, HandoffReason, LeaveContact, QueueItem, QueueSnapshot, Rating,
+    Author, ConversationState, Event, HandoffReason, LeaveContact, QueueItem, QueueSnapshot, Rating,
 };
 
 use crate::agents::AgentSession;
@@ -16,7 +16,7 @@ use crate::conversations::{authorize, load_row, text_message};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::events;
 use crate::sessions::ShopperSession;
-use crate::store::{ms_to_rfc3339, Append, Appended, HandoffMark, ListFilter, NoticeKind, QueueEntry, Status};
+use crate::store::{ms_to_rfc3339, Append, Appended, HandoffMark, ListFilter, QueueEntry, Status};
 use crate::{wait, AppState};
 
 /// Queue priority of conversations handed back by an agent who left: they go to the front.
@@ -95,7 +95,7 @@ async fn request(State(state): State<AppState>, session: ShopperSession, Path(id
 }
 
 /// Average handling time of the last 20 resolved conversations (seconds), or the default.
-async fn average_handling_secs(state: &AppState) -> ApiResult<f64> {
+pub(crate) async fn average_handling_secs(state: &AppState) -> ApiResult<f64> {
     let secs = state.store.recent_handling_secs(20).await?;
     // Until a few conversations were handled, their times say little.
     Ok(if secs.len() < 5 { wait::DEFAULT_AHT_SECS } else { secs.iter().sum::<f64>() / secs.len() as f64 })
@@ -130,11 +130,12 @@ pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> Api
     if matches!(target, ConversationState::AwaitingReply { .. }) {
         let text = shopper_voice(state, id).await?.server(if open { "nobody_online" } else { "outside_hours" }, &[]);
         system_message(state, id, &text).await?;
-        broadcast_queue(state).await?;
+        crate::queue::changed(state, &[id.to_string()]).await?;
         return Ok(target);
     }
-    refresh_queue(state).await?;
-    Ok(load_row(state, id).await?.state)
+    refresh_queue(state, &[id.to_string()]).await?;
+    let row = load_row(state, id).await?;
+    crate::queue::current(state, id, row.state).await
 }
 
 /// Puts a conversation an agent held back at the front of the queue and tells the shopper. Does
@@ -156,43 +157,28 @@ pub async fn return_to_queue(state: &AppState, id: &str, why: &Why<'_>) -> ApiRe
     Ok(())
 }
 
-/// Recomputes every queued conversation's position and wait estimate, tells each shopper whose
-/// figures changed, and sends the agents the new queue. When nobody is online or support hours
+/// After conversations `ids` entered, moved in or left the queue: agents are sent the change and
+/// waiting shoppers' positions are refreshed (`queue.rs`). When nobody is online or support hours
 /// are over, every queued shopper is moved to `awaiting_reply` and told so at once.
-pub async fn refresh_queue(state: &AppState) -> ApiResult<()> {
-    let queued = state.store.list(ListFilter::Queued).await?;
+pub async fn refresh_queue(state: &AppState, ids: &[String]) -> ApiResult<()> {
     let capacity = state.store.capacity().await?;
     let open = state.config.support_hours.is_open(Utc::now());
-    if !queued.is_empty() && (capacity.agents == 0 || !open) {
+    let mut changed = ids.to_vec();
+    if capacity.agents == 0 || !open {
         // Nobody can pick these up: the shoppers are told now, in their language, and can leave
         // an email instead of waiting in a queue that does not move.
-        for item in &queued {
+        for item in state.store.list(ListFilter::Queued).await? {
             let id = &item.id;
             if set_state(state, id, &[Status::Queued], &ConversationState::AwaitingReply { contact: None }).await? {
                 let text = shopper_voice(state, id).await?.server(if open { "nobody_online" } else { "outside_hours" }, &[]);
                 system_message(state, id, &text).await?;
+                changed.push(id.clone());
             }
         }
-        return broadcast_queue(state).await;
     }
-    let aht = average_handling_secs(state).await?;
-    for (i, item) in queued.iter().enumerate() {
-        let position = i as u32 + 1;
-        let new_state = ConversationState::Queued { position, estimated_wait_secs: wait::estimate(position, capacity.slots, capacity.free, aht) };
-        if item.state != new_state {
-            // Claimed meanwhile? Then it is no longer queued and this update is skipped.
-            set_state(state, &item.id, &[Status::Queued], &new_state).await?;
-        }
-    }
-    broadcast_queue(state).await
-}
-
-/// Sends the agents on every instance the new queue.
-pub async fn broadcast_queue(state: &AppState) -> ApiResult<()> {
-    let snapshot = queue_snapshot(state).await?;
-    state.agent_hub.send(None, AgentEvent::Queue { snapshot });
-    state.store.notify(&[NoticeKind::Queue]).await?;
-    Ok(())
+    // Positions are computed when read and refreshed on open streams (see `queue.rs`): nothing is
+    // written for the conversations behind.
+    crate::queue::changed(state, &changed).await
 }
 
 /// Conversations as list items.
@@ -261,7 +247,7 @@ pub async fn claim_for(state: &AppState, agent: &AgentSession, id: &str) -> ApiR
         }
         _ => return Err(ApiError::conflict("already_claimed", "Another agent has already taken this conversation.")),
     }
-    refresh_queue(state).await?;
+    refresh_queue(state, &[id.to_string()]).await?;
     crate::agents::send_profile(state, &agent.agent_id).await;
     Ok(())
 }
@@ -310,7 +296,7 @@ async fn handback(State(state): State<AppState>, agent: AgentSession, Path(id): 
     if !transition(&state, append).await? {
         return Err(changed());
     }
-    refresh_queue(&state).await?;
+    refresh_queue(&state, &[id.clone()]).await?;
     crate::agents::send_profile(&state, &agent.agent_id).await;
     Ok(Json(ConversationState::Assistant))
 }
@@ -323,7 +309,7 @@ async fn resolve(State(state): State<AppState>, agent: AgentSession, Path(id): P
     if !transition(&state, append).await? {
         return Err(changed());
     }
-    refresh_queue(&state).await?;
+    refresh_queue(&state, &[id.clone()]).await?;
     crate::agents::send_profile(&state, &agent.agent_id).await;
     Ok(Json(resolved))
 }
@@ -361,7 +347,7 @@ async fn leave_contact(
     if !transition(&state, append).await? {
         return Err(changed());
     }
-    broadcast_queue(&state).await?;
+    crate::queue::changed(&state, &[id.clone()]).await?;
     Ok(Json(new_state))
 }
 

@@ -20,6 +20,7 @@ pub mod live;
 pub mod merchants;
 pub mod metrics;
 pub mod presence;
+pub mod queue;
 pub mod serve;
 pub mod sessions;
 pub mod store;
@@ -55,6 +56,8 @@ pub struct AppState {
     /// The origin the widget is served from (`http://localhost:8080`), used for the loader, the
     /// demo page and `postMessage` targets.
     pub public_origin: Arc<str>,
+    /// Set when the queue moved: waiting shoppers' positions are refreshed (`queue.rs`).
+    pub positions_moved: Arc<std::sync::atomic::AtomicBool>,
     /// Rate limits and caps.
     pub limits: Arc<limits::Limits>,
     /// Connections open and refused (metrics).
@@ -90,6 +93,7 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             connections: Arc::default(),
+            positions_moved: Arc::default(),
             shutdown: Arc::new(tokio::sync::watch::channel(false).0),
             reply_locks: Arc::default(),
             config: Arc::new(config),
@@ -101,6 +105,7 @@ impl AppState {
         }
         agents::spawn_sweeper(state.clone());
         admin::retention::spawn(state.clone());
+        queue::spawn_position_updates(state.clone());
         live::follow_other_instances(&state);
         let limits = state.limits.clone();
         tokio::spawn(async move {

@@ -64,6 +64,7 @@ fn deliver(state: &AppState, kind: NoticeKind, queue_pending: &Arc<AtomicBool>) 
             }
         }
         NoticeKind::Queue => {
+            state.positions_moved.store(true, Ordering::Release);
             if state.agent_hub.connected() == 0 || queue_pending.swap(true, Ordering::AcqRel) {
                 return; // nobody here to tell, or a rebuild is already on its way
             }
@@ -75,6 +76,15 @@ fn deliver(state: &AppState, kind: NoticeKind, queue_pending: &Arc<AtomicBool>) 
                 match handoff::queue_snapshot(&state).await {
                     Ok(snapshot) => state.agent_hub.send(None, AgentEvent::Queue { snapshot }),
                     Err(e) => tracing::warn!(error = %e, "cannot rebuild the queue for a notice"),
+                }
+            });
+        }
+        NoticeKind::QueueChanged { ids } => {
+            state.positions_moved.store(true, Ordering::Release);
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Err(e) = crate::queue::send_change(&state, &ids).await {
+                    tracing::warn!(error = %e, "cannot send a notified queue change");
                 }
             });
         }

@@ -155,6 +155,7 @@ pub async fn events(
 fn to_sse(event: &AgentEvent) -> SseEvent {
     let name = match event {
         AgentEvent::Queue { .. } => "queue",
+        AgentEvent::QueueChange { .. } => "queue_change",
         AgentEvent::Conversation { .. } => "conversation",
         AgentEvent::Profile { .. } => "profile",
     };
@@ -195,7 +196,7 @@ pub fn spawn_sweeper(state: AppState) {
             ticks += 1;
             // Support hours can end while shoppers wait: once a minute the queue is checked.
             if ticks % 60 == 0 && !state.config.support_hours.is_open(chrono::Utc::now()) {
-                if let Err(e) = handoff::refresh_queue(&state).await {
+                if let Err(e) = handoff::refresh_queue(&state, &[]).await {
                     tracing::warn!(error = %e, "queue check at the end of support hours failed");
                 }
             }

@@ -41,6 +41,8 @@ pub enum ListFilter<'a> {
     AwaitingReply,
     /// Held by this agent, most recently active first.
     HeldBy(&'a str),
+    /// These conversations, whatever their status (what a queue change shows).
+    Ids(&'a [String]),
 }
 
 /// A conversation as lists show it.
@@ -142,9 +144,14 @@ impl Store {
     pub async fn list(&self, filter: ListFilter<'_>) -> StoreResult<Vec<Listed>> {
         let order = self.row_order();
         let (condition, order_by) = match filter {
-            ListFilter::Queued => ("c.status = 'queued'", format!("c.priority DESC, c.queued_at ASC, c.{order} ASC")),
-            ListFilter::AwaitingReply => ("c.status = 'awaiting_reply'", format!("c.queued_at ASC, c.{order} ASC")),
-            ListFilter::HeldBy(_) => ("c.agent_id = $1 AND c.status = 'with_agent'", "c.updated_at DESC".to_string()),
+            ListFilter::Queued => ("c.status = 'queued'".to_string(), format!("c.priority DESC, c.queued_at ASC, c.{order} ASC")),
+            ListFilter::AwaitingReply => ("c.status = 'awaiting_reply'".to_string(), format!("c.queued_at ASC, c.{order} ASC")),
+            ListFilter::HeldBy(_) => ("c.agent_id = $1 AND c.status = 'with_agent'".to_string(), "c.updated_at DESC".to_string()),
+            ListFilter::Ids(ids) if ids.is_empty() => return Ok(Vec::new()),
+            ListFilter::Ids(ids) => {
+                let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+                (format!("c.id IN ({})", params.join(", ")), format!("c.{order} ASC"))
+            }
         };
         let sql = format!(
             "SELECT c.id, c.status, c.state, c.handoff_reason, c.priority, c.queued_at, c.contact, c.last_topic, c.last_shopper_text,
@@ -153,8 +160,14 @@ impl Store {
              WHERE {condition} ORDER BY {order_by}"
         );
         let mut q = sqlx::query(&sql);
-        if let ListFilter::HeldBy(agent) = filter {
-            q = q.bind(agent);
+        match filter {
+            ListFilter::HeldBy(agent) => q = q.bind(agent),
+            ListFilter::Ids(ids) => {
+                for id in ids {
+                    q = q.bind(id.as_str());
+                }
+            }
+            _ => {}
         }
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter()
@@ -173,6 +186,26 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Ids of the queued conversations, in serving order.
+    pub async fn queued_ids(&self) -> StoreResult<Vec<String>> {
+        let sql = format!("SELECT id FROM conversations WHERE status = 'queued' ORDER BY priority DESC, queued_at ASC, {} ASC", self.row_order());
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| col(r, 0)).collect()
+    }
+
+    /// A queued conversation's place in the queue now (1 = next), counted in the index; `None`
+    /// when it is not queued.
+    pub async fn queue_position(&self, id: &str) -> StoreResult<Option<u32>> {
+        let o = self.row_order();
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM conversations q WHERE q.status = 'queued' AND (q.priority > me.priority
+                      OR (q.priority = me.priority AND (q.queued_at < me.queued_at OR (q.queued_at = me.queued_at AND q.{o} < me.{o}))))) + 1
+             FROM conversations me WHERE me.id = $1 AND me.status = 'queued'"
+        );
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| Ok(col::<i64>(&r, 0)?.clamp(1, u32::MAX as i64) as u32)).transpose()
     }
 
     /// The conversation at the head of the queue.

@@ -34,8 +34,10 @@ pub enum NoticeKind {
     Event { conversation_id: String, seq: u64, holder: Option<String> },
     /// Someone is typing (not stored).
     Typing { conversation_id: String, author: Author, active: bool, holder: Option<String> },
-    /// The queue changed: consoles need a new snapshot.
+    /// The queue changed a lot: consoles need a new snapshot.
     Queue,
+    /// These conversations entered, changed in or left the queue.
+    QueueChanged { ids: Vec<String> },
     /// An agent's profile (presence, capacity, load) changed.
     Profile { agent_id: String },
     /// A shopper session ended (logout): forget it.
@@ -72,6 +74,7 @@ pub fn encode(kind: &NoticeKind) -> String {
             format!("t {conversation_id} {} {} {}", author_code(*author), u8::from(*active), opt(holder))
         }
         NoticeKind::Queue => "q".into(),
+        NoticeKind::QueueChanged { ids } => format!("c{}", ids.iter().map(|i| format!(" {i}")).collect::<String>()),
         NoticeKind::Profile { agent_id } => format!("p {agent_id}"),
         NoticeKind::Resync => "r".into(),
         NoticeKind::SessionEnded { token_hash } => format!("s {token_hash}"),
@@ -102,6 +105,7 @@ pub fn decode(payload: &str) -> Vec<Notice> {
                     holder: holder(h),
                 },
                 ["q"] => NoticeKind::Queue,
+                ["c", ids @ ..] => NoticeKind::QueueChanged { ids: ids.iter().filter(|i| !i.is_empty()).map(|i| i.to_string()).collect() },
                 ["p", a] => NoticeKind::Profile { agent_id: a.to_string() },
                 ["r"] => NoticeKind::Resync,
                 ["s", h] => NoticeKind::SessionEnded { token_hash: h.to_string() },
@@ -219,6 +223,8 @@ mod tests {
             NoticeKind::Event { conversation_id: "c2".into(), seq: 1, holder: None },
             NoticeKind::Typing { conversation_id: "c1".into(), author: Author::Agent, active: true, holder: Some("a1".into()) },
             NoticeKind::Queue,
+            NoticeKind::QueueChanged { ids: vec!["c1".into(), "c2".into()] },
+            NoticeKind::QueueChanged { ids: vec![] },
             NoticeKind::Profile { agent_id: "a9".into() },
             NoticeKind::Resync,
             NoticeKind::SessionEnded { token_hash: "ab12".into() },

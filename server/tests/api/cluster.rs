@@ -116,14 +116,15 @@ async fn a_shopper_on_one_instance_and_an_agent_on_another_chat_both_ways_live()
         a.client.get(a.url(&format!("/v1/conversations/{id}/events"))).bearer_auth(&token).send().await.unwrap(),
     );
     assert_eq!(a.handoff(&token, &id).await["status"], "queued");
-    // The console on B hears of the handoff made on A.
-    let queue = loop {
-        let e = console.next_of("queue").await;
-        if e.data["snapshot"]["items"].as_array().unwrap().iter().any(|i| i["conversation_id"] == id.as_str()) {
+    // The console on B hears of the handoff made on A: that conversation, not the whole queue.
+    let change = loop {
+        let e = console.next_of("queue_change").await;
+        if e.data["change"]["upsert"].as_array().unwrap().iter().any(|i| i["conversation_id"] == id.as_str()) {
             break e;
         }
     };
-    assert_eq!(queue.data["snapshot"]["items"][0]["status"], "queued");
+    assert_eq!(change.data["change"]["upsert"][0]["status"], "queued");
+    assert_eq!(change.data["change"]["agents_online"], 1);
 
     let claimed = b.agent_req(&sam, Method::POST, &format!("/v1/agent/conversations/{id}/claim")).send().await.unwrap();
     assert_eq!(claimed.status(), StatusCode::OK);

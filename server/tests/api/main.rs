@@ -12,6 +12,7 @@ mod identity;
 mod languages;
 mod limits;
 mod migrations;
+mod queue;
 mod provider_ledger;
 mod provider_ledger_tls;
 mod sessions;
