@@ -159,7 +159,7 @@
     else if (m.type === 'unread') {
       last = m.count >>> 0;
       unread(opened ? 0 : Math.max(0, last - base));
-    } else if (m.type === 'handoff') emit('handoff');
+    } else if (m.type === 'handoff' || m.type === 'identity-expired') emit(m.type);
     // Who wrote, never what: no merchant script reads the conversation.
     else if (m.type === 'message') emit('message', { author: m.author });
     // The widget forgot the session (shutdown): the next look at the chat starts a fresh one.

@@ -54,6 +54,12 @@ impl ApiError {
         matches!(self, ApiError::Server { status: 401, .. })
     }
 
+    /// The identity token was refused (expired, or signed for another shop): the host must bring
+    /// a fresh one.
+    pub fn is_identity_refused(&self) -> bool {
+        matches!(self, ApiError::Server { status: 401, code, .. } if code.starts_with("identity_") || code == "invalid_identity_token")
+    }
+
     /// The resource is gone or not ours (start over with a new conversation).
     pub fn is_missing(&self) -> bool {
         matches!(self, ApiError::Server { status: 403 | 404, .. })

@@ -116,7 +116,17 @@ async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
         }
     }
     let locale = ctl.boot.with_value(|b| b.locale.clone());
-    let s = api::create_session(&CreateSession { merchant_id: m.clone(), locale: Some(locale), identity_token: identity }).await?;
+    let request = |identity_token| CreateSession { merchant_id: m.clone(), locale: Some(locale.clone()), identity_token };
+    let s = match api::create_session(&request(identity)).await {
+        // An expired (or foreign) identity token never leaves the shopper stuck: they continue
+        // signed out, and the host page hears it should bring a fresh token.
+        Err(e) if e.is_identity_refused() => {
+            ctl.identity.set(None);
+            tell_host(ctl, &ToHost::IdentityExpired);
+            api::create_session(&request(None)).await?
+        }
+        other => other?,
+    };
     ctl.who.set_value(Some((s.shopper.identified, s.shopper.id.clone())));
     storage::set_session(&m, Some(&StoredSession { token: s.token.clone(), shopper_id: s.shopper.id, identified: s.shopper.identified }));
     storage::set_conversation(&m, None);

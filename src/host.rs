@@ -17,6 +17,9 @@ pub enum ToHost {
     Message { author: tandem_protocol::Author },
     /// The session was forgotten (shutdown): the host replaces this frame with a fresh one.
     Reset,
+    /// The identity token was refused (expired): the shopper continues signed out until the host
+    /// calls `Tandem('identify', freshToken)`.
+    IdentityExpired,
 }
 
 /// What the host page may tell the widget.
@@ -48,6 +51,7 @@ impl ToHost {
             }
             ToHost::Handoff => "handoff",
             ToHost::Reset => "reset",
+            ToHost::IdentityExpired => "identity-expired",
             ToHost::Message { author } => {
                 let who = match author {
                     tandem_protocol::Author::Shopper => "shopper",
