@@ -7,7 +7,7 @@ window.Tandem = window.Tandem || function () { (window.Tandem.q = window.Tandem.
   var params = new URLSearchParams(location.search);
   if (params.get('lang')) document.documentElement.lang = params.get('lang');
   window.events = [];
-  ['ready', 'open', 'close', 'unread-count', 'handoff', 'message'].forEach(function (name) {
+  ['ready', 'open', 'close', 'unread-count', 'handoff', 'message', 'identity-expired'].forEach(function (name) {
     window.Tandem('on', name, function (data) { window.events.push([name, data === undefined ? null : data]); });
   });
   window.Tandem('on', 'unread-count', function (n) { var c = document.getElementById('my-count'); if (c) c.textContent = n; });

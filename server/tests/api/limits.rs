@@ -146,3 +146,24 @@ async fn connections_beyond_the_limit_are_closed_at_once() {
     let res = app.client.get(app.url("/v1/merchants/nordic-outdoor/config")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "served again once connections closed");
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed() {
+    let app = spawn_app_with(|c| c.header_timeout_secs = 1).await;
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    conn.write_all(b"GET /v1/merchants/nordic-outdoor/config HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut buf = vec![0u8; 8192];
+    let n = tokio::time::timeout(Duration::from_secs(2), conn.read(&mut buf)).await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"), "the first request is answered");
+    // Then the client says nothing: the connection does not stay open for ever.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => return true,
+                Ok(_) => continue, // the rest of the first answer
+            }
+        }
+    })
+    .await;
+    assert_eq!(closed, Ok(true), "an idle keep-alive connection stayed open");
+}

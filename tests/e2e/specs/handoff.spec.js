@@ -134,3 +134,33 @@ test('an agent going offline mid-conversation returns it to the front of the que
   await expect(kim.desk.page.getByTestId('queue-item').first()).toHaveAttribute('data-conversation-id', alex.conversationId);
   await Promise.all([alex.context.close(), other.context.close(), sam.context.close(), kim.context.close()]);
 });
+
+test('when the last agent goes offline, the queued shopper and the one being helped are told at once and can leave an email', async ({ browser }) => {
+  const sam = await agent(browser, SAM);
+  await sam.desk.goOnline();
+  const helped = await shopper(browser, { anonymous: true });
+  await helped.widget.person.click();
+  await expect(helped.widget.status).toHaveAttribute('data-state', 'queued');
+  await sam.desk.claim(helped.conversationId);
+  await expect(helped.widget.status).toHaveAttribute('data-state', 'with_agent');
+  const waiting = await shopper(browser, { anonymous: true });
+  await waiting.widget.person.click();
+  await expect(waiting.widget.status).toContainText('Position 1');
+
+  // Sam, the only one online, leaves: nobody is left to wait for.
+  await sam.desk.goOffline();
+  await expect(waiting.widget.status).toHaveAttribute('data-state', 'awaiting_reply');
+  await expect(waiting.widget.frame.locator('[data-testid="message"][data-author="system"]').last()).toContainText('No one from our team is online');
+  await expect(helped.widget.status).toHaveAttribute('data-state', 'awaiting_reply');
+  await expect(helped.widget.frame.locator('[data-testid="message"][data-author="system"]').last()).toContainText('Sam had to leave, and no one else');
+  for (const [s, email] of [[waiting, 'waiting@example.com'], [helped, 'helped@example.com']]) {
+    await s.widget.frame.getByTestId('contact-email').fill(email);
+    await s.widget.frame.getByRole('button', { name: 'Leave message' }).click();
+    await expect(s.widget.frame.getByTestId('contact-thanks')).toContainText(email);
+  }
+  // Back online, Sam finds both with their addresses.
+  await sam.desk.goOnline();
+  await expect(sam.desk.item(waiting.conversationId)).toContainText('waiting@example.com');
+  await expect(sam.desk.item(helped.conversationId)).toContainText('helped@example.com');
+  await Promise.all([helped.context.close(), waiting.context.close(), sam.context.close()]);
+});

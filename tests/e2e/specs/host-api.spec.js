@@ -180,3 +180,16 @@ test('message events say who wrote, never what (needs the widget\'s message noti
   const json = JSON.stringify(await host.events());
   expect(json).not.toContain('late fee');
 });
+
+test('a refused identity token (here one signed for another shop) leaves the shopper signed out, not stuck, and tells the host', async ({ page, request }) => {
+  const { token } = await (await request.post('/demo/identity-token?merchant=fjell-sport')).json();
+  const host = new HostPage(page, 'api');
+  await host.goto();
+  await host.tandem('identify', token);
+  await host.tandem('open');
+  await expect(host.widget.composer).toBeVisible();
+  await expect.poll(async () => names(await host.events())).toContain('identity-expired');
+  // The chat works, signed out: an account question is answered with the sign-in advice.
+  await host.widget.ask('When is my next payment?');
+  await expect(host.widget.assistantMessages().last()).toContainText("You're not signed in");
+});
