@@ -11,7 +11,6 @@
 //!   cargo run --release -p tandem-server --example bench -- --server target/release/tandem-server [--streams 10000] [--seconds 5] [--postgres URL]
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,6 +19,9 @@ use futures_util::StreamExt;
 use reqwest::Client;
 use serde_json::{json, Value};
 use sqlx::Connection;
+
+mod common;
+use common::{percentile, Launch, Server};
 
 struct Args {
     server: String,
@@ -46,63 +48,14 @@ fn args() -> Args {
     a
 }
 
-struct Server {
-    base: String,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// CPU time the process has used (user + system), in seconds.
-    fn cpu_secs(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name (which is in parentheses): utime and stime are 14 and 15.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
-        let ticks = 100.0; // USER_HZ on Linux
-        if f.len() > 13 { (f[11] + f[12]) / ticks } else { 0.0 }
-    }
-
-    fn rss_kb(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
-            .unwrap_or(0)
-    }
-}
-
 async fn start(server: &str, name: &str, data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut cmd = Command::new(server);
-    cmd.args(["--demo", "--support-hours", "always", "--today", "2026-11-25", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(data_dir)
-        // Throughput and streams from one address: the abuse limits are measured on their own
-        // (`scripts/abuse.sh`), not here.
-        .args(["--rate-limit-scale", "0", "--max-streams-per-address", "1000000", "--max-streams-per-session", "1000000"])
-        .env("TANDEM_INSTANCE", name)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
+    // Throughput and streams from one address: the abuse limits are measured on their own
+    // (`scripts/abuse.sh`), not here.
+    let mut args = vec!["--rate-limit-scale", "0", "--max-streams-per-address", "1000000", "--max-streams-per-session", "1000000"];
     if let Some(url) = database_url {
-        cmd.args(["--database-url", url]);
+        args.extend(["--database-url", url]);
     }
-    let child = cmd.spawn().expect("start tandem-server");
-    let s = Server { base: format!("http://127.0.0.1:{port}"), child };
-    let client = Client::new();
-    for _ in 0..600 {
-        if client.get(format!("{}/v1/merchants/nordic-outdoor/config", s.base)).send().await.is_ok_and(|r| r.status().is_success()) {
-            return s;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server {name} did not start");
+    common::start(Launch { binary: server, name, data_dir, args: &args, open_files: None, log: None }).await
 }
 
 /// Single-row transactions per second, one after another, for `secs` seconds.
@@ -143,15 +96,13 @@ struct Shopper {
 }
 
 async fn shopper(client: &Client, base: &str) -> Shopper {
-    let s: Value = client.post(format!("{base}/v1/sessions")).json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap().json().await.unwrap();
-    let token = s["token"].as_str().unwrap().to_string();
+    let token = common::session(client, base, None).await.expect("a session");
     let conversation = new_conversation(client, base, &token).await;
     Shopper { base: base.into(), token, conversation }
 }
 
 async fn new_conversation(client: &Client, base: &str, token: &str) -> String {
-    let c: Value = client.post(format!("{base}/v1/conversations")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
-    c["id"].as_str().unwrap().to_string()
+    common::conversation(client, base, token, None).await.expect("a conversation")
 }
 
 /// Follows a conversation's stream, reporting the sequence number of each assistant message.
@@ -183,13 +134,6 @@ fn follow(client: &Client, s: &Shopper, on_reply: impl Fn(u64) + Send + 'static)
 /// same thing again and again reads as a stuck shopper, whom the assistant hands to a person).
 const QUESTIONS: [&str; 4] = ["How do late fees work?", "Is there a charge for paying early?", "How do returns work?", "How long does a refund take?"];
 const QUESTION: &str = QUESTIONS[0];
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 struct LoadResult {
     stored: f64,

@@ -80,6 +80,9 @@ pub fn action(method: &axum::http::Method, path: &str) -> Option<Action> {
 
 type Limiter<K> = DefaultKeyedRateLimiter<K>;
 
+/// The name stream-cap refusals are counted under.
+pub const STREAM: &str = "stream";
+
 /// Streams one session, or one address, may hold open at once.
 #[derive(Clone, Copy, Debug)]
 pub struct StreamCaps {
@@ -94,7 +97,7 @@ pub struct Limits {
     hashing: Semaphore,
     caps: StreamCaps,
     streams: Mutex<HashMap<StreamKey, usize>>,
-    /// 429s answered, by action (metrics).
+    /// 429s answered, by action (`stream` for the stream caps); see [`Limits::refused_by_action`].
     pub refused: Mutex<HashMap<&'static str, u64>>,
 }
 
@@ -153,7 +156,7 @@ impl Limits {
         match wait {
             None => Ok(()),
             Some(wait) => {
-                *self.refused.lock().expect("limits lock").entry(action.name()).or_insert(0) += 1;
+                self.count_refused(action.name());
                 Err(too_many(wait, &format!("Too many {} requests. Wait a moment and try again.", action.name())))
             }
         }
@@ -175,14 +178,27 @@ impl Limits {
         let s = StreamKey::Session(session.to_string());
         let a = StreamKey::Address(address);
         if streams.get(&s).copied().unwrap_or(0) >= self.caps.per_session {
+            self.count_refused(STREAM);
             return Err(too_many(Duration::from_secs(5), "Too many open streams for this session. Close another tab or window."));
         }
         if streams.get(&a).copied().unwrap_or(0) >= self.caps.per_address {
+            self.count_refused(STREAM);
             return Err(too_many(Duration::from_secs(5), "Too many open streams from this address."));
         }
         *streams.entry(s.clone()).or_insert(0) += 1;
         *streams.entry(a.clone()).or_insert(0) += 1;
         Ok(StreamGuard { limits: self.clone(), keys: [s, a] })
+    }
+
+    fn count_refused(&self, what: &'static str) {
+        *self.refused.lock().expect("limits lock").entry(what).or_insert(0) += 1;
+    }
+
+    /// 429s answered so far, for every action and `stream` (zeros included, so a dashboard sees
+    /// each series from the start).
+    pub fn refused_by_action(&self) -> Vec<(&'static str, u64)> {
+        let refused = self.refused.lock().expect("limits lock");
+        Action::ALL.iter().map(|a| a.name()).chain([STREAM]).map(|name| (name, refused.get(name).copied().unwrap_or(0))).collect()
     }
 
     /// Forgets rate-limit state of clients idle long enough to be back at full allowance (run
@@ -277,6 +293,8 @@ mod tests {
         // Another session from the same address is not affected by the first one's limit.
         l.check(Action::Handoff, ip, Some("s2")).unwrap();
         assert!(l.check(Action::Handoff, ip, None).is_ok());
+        let refused = l.refused_by_action();
+        assert!(refused.contains(&("handoff", 1)) && refused.contains(&("session", 0)), "{refused:?}");
     }
 
     #[test]
@@ -299,6 +317,7 @@ mod tests {
         assert!(l.open_stream("s3", ip).is_err(), "fourth stream of one address");
         drop(a);
         assert!(l.open_stream("s3", ip).is_ok(), "a closed stream frees its place");
+        assert!(l.refused_by_action().contains(&(STREAM, 2)), "{:?}", l.refused_by_action());
     }
 
     #[test]

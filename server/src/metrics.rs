@@ -1,8 +1,11 @@
 //! `/metrics` in the Prometheus text format: conversations, handoffs by reason, queue length,
 //! wait and handling time histograms, ratings, agents online, open streams, and the Erlang C
-//! expected wait. Computed from the database at scrape time, so figures survive restarts.
+//! expected wait. Computed from the database at scrape time, so figures survive restarts. Also
+//! this process's abuse-limit figures: connections open and refused, 429s by action, rate-limit
+//! keys tracked, live channels held.
 
 use std::fmt::Write;
+use std::sync::atomic::Ordering;
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -72,6 +75,18 @@ async fn render(state: &AppState) -> Result<String, ApiError> {
         state.hub.open_channels()
     );
 
+    limit_figures(
+        &mut out,
+        instance,
+        &LimitFigures {
+            connections_open: state.connections.open.load(Ordering::Relaxed),
+            connections_refused: state.connections.refused.load(Ordering::Relaxed),
+            refused: state.limits.refused_by_action(),
+            rate_limit_keys: state.limits.tracked(),
+            live_channels: state.hub.channel_count(),
+        },
+    );
+
     if let Some(l) = state.ledger.figures() {
         ledger_figures(&mut out, instance, &l);
     }
@@ -81,6 +96,35 @@ async fn render(state: &AppState) -> Result<String, ApiError> {
         gauge(&mut out, "tandem_expected_wait_seconds", "Erlang C average speed of answer at the last hour's arrival rate.", "gauge", format!("{asa:.1}"));
     }
     Ok(out)
+}
+
+/// This process's abuse-limit figures.
+struct LimitFigures {
+    connections_open: u64,
+    connections_refused: u64,
+    refused: Vec<(&'static str, u64)>,
+    rate_limit_keys: usize,
+    live_channels: usize,
+}
+
+fn limit_figures(out: &mut String, instance: &str, f: &LimitFigures) {
+    let i = format!("instance=\"{instance}\"");
+    let _ = writeln!(out, "# HELP tandem_connections_open Connections open on this instance.\n# TYPE tandem_connections_open gauge\ntandem_connections_open{{{i}}} {}", f.connections_open);
+    let _ = writeln!(
+        out,
+        "# HELP tandem_connections_refused_total Connections closed at once because the connection limit was reached.\n# TYPE tandem_connections_refused_total counter\ntandem_connections_refused_total{{{i}}} {}",
+        f.connections_refused
+    );
+    let _ = writeln!(out, "# HELP tandem_rate_limited_total Requests answered 429, by action (stream: the open-stream caps).\n# TYPE tandem_rate_limited_total counter");
+    for (action, n) in &f.refused {
+        let _ = writeln!(out, "tandem_rate_limited_total{{{i},action=\"{action}\"}} {n}");
+    }
+    let _ = writeln!(out, "# HELP tandem_rate_limit_keys Client addresses and sessions the rate limiters track.\n# TYPE tandem_rate_limit_keys gauge\ntandem_rate_limit_keys{{{i}}} {}", f.rate_limit_keys);
+    let _ = writeln!(
+        out,
+        "# HELP tandem_live_channels Live conversation channels held on this instance, followed or not.\n# TYPE tandem_live_channels gauge\ntandem_live_channels{{{i}}} {}",
+        f.live_channels
+    );
 }
 
 /// The provider account API's figures in this process (requests, failures by kind, cache, breaker).
@@ -111,5 +155,30 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     match render(&state).await {
         Ok(body) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_figures_are_labelled_with_the_instance_and_every_action() {
+        let mut out = String::new();
+        let f = LimitFigures { connections_open: 3, connections_refused: 7, refused: vec![("session", 0), ("handoff", 4), ("stream", 2)], rate_limit_keys: 11, live_channels: 5 };
+        limit_figures(&mut out, "i1", &f);
+        for line in [
+            "tandem_connections_open{instance=\"i1\"} 3",
+            "tandem_connections_refused_total{instance=\"i1\"} 7",
+            "tandem_rate_limited_total{instance=\"i1\",action=\"session\"} 0",
+            "tandem_rate_limited_total{instance=\"i1\",action=\"handoff\"} 4",
+            "tandem_rate_limited_total{instance=\"i1\",action=\"stream\"} 2",
+            "tandem_rate_limit_keys{instance=\"i1\"} 11",
+            "tandem_live_channels{instance=\"i1\"} 5",
+        ] {
+            assert!(out.lines().any(|l| l == line), "missing {line} in\n{out}");
+        }
+        // Every metric is declared once, before its samples.
+        assert_eq!(out.matches("# TYPE tandem_rate_limited_total counter").count(), 1);
     }
 }

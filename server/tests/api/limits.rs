@@ -27,6 +27,18 @@ async fn session_creation_from_one_address_is_rate_limited_with_retry_after() {
     let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=5).contains(&wait), "Retry-After {wait}");
     assert_error(refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(metric(&metrics, "tandem_rate_limited_total", "action=\"session\""), 1.0, "{metrics}");
+    assert_eq!(metric(&metrics, "tandem_rate_limited_total", "action=\"handoff\""), 0.0, "{metrics}");
+    assert!(metric(&metrics, "tandem_rate_limit_keys", "") >= 1.0, "{metrics}");
+}
+
+/// A metric's value on the line whose labels contain `label` (panics when there is none).
+fn metric(text: &str, name: &str, label: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(label))
+        .find_map(|l| l.rsplit_once(' ')?.1.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} with {label} in\n{text}"))
 }
 
 #[tokio::test]
@@ -68,6 +80,8 @@ async fn streams_per_session_are_capped_and_a_closed_stream_frees_its_place() {
     let third = app.client.get(app.url(&format!("/v1/conversations/{conv}/events"))).bearer_auth(&token).send().await.unwrap();
     assert!(third.headers().contains_key("retry-after"));
     assert_error(third, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(metric(&metrics, "tandem_rate_limited_total", "action=\"stream\""), 1.0, "{metrics}");
     drop(first);
     let mut again = StatusCode::TOO_MANY_REQUESTS;
     for _ in 0..50 {
@@ -100,6 +114,8 @@ async fn abandoned_streams_leave_no_channel_behind() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(left, 0, "channels kept after every listener left");
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(metric(&metrics, "tandem_live_channels", ""), 0.0, "{metrics}");
 }
 
 #[tokio::test]
@@ -145,6 +161,9 @@ async fn connections_beyond_the_limit_are_closed_at_once() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let res = app.client.get(app.url("/v1/merchants/nordic-outdoor/config")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "served again once connections closed");
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metric(&metrics, "tandem_connections_refused_total", "") >= 1.0, "{metrics}");
+    assert!(metric(&metrics, "tandem_connections_open", "") >= 1.0, "the scrape's own connection: {metrics}");
 }
 
 #[tokio::test]
