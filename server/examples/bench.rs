@@ -51,7 +51,7 @@ fn args() -> Args {
 async fn start(server: &str, name: &str, data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
     // Throughput and streams from one address: the abuse limits are measured on their own
     // (`scripts/abuse.sh`), not here.
-    let mut args = vec!["--rate-limit-scale", "0", "--max-streams-per-address", "1000000", "--max-streams-per-session", "1000000"];
+    let mut args = vec!["--rate-limit-scale", "0", "--max-streams-per-address", "1000000", "--max-streams-per-session", "1000000", "--max-connections-per-address", "1000000"];
     if let Some(url) = database_url {
         args.extend(["--database-url", url]);
     }

@@ -63,6 +63,9 @@ pub struct Config {
     /// Connections open at once; more are closed at once (also capped by the open-file limit).
     #[arg(long, env = "TANDEM_MAX_CONNECTIONS", default_value_t = 50_000)]
     pub max_connections: usize,
+    /// Connections one client address may hold open (trusted proxies are exempt).
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 1000)]
+    pub max_connections_per_address: usize,
     /// Seconds a client has to send a request's headers (slow clients are cut).
     #[arg(long, env = "TANDEM_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
@@ -207,6 +210,7 @@ impl Config {
             max_streams_per_session: 8,
             max_streams_per_address: 1000,
             max_connections: 10_000,
+            max_connections_per_address: 1000,
             header_timeout_secs: 10,
             retention_days: 365,
             contact_retention_days: 90,

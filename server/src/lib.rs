@@ -201,7 +201,7 @@ async fn front(State(state): State<AppState>, mut req: Request, next: Next) -> R
 /// Binds `config.bind`, builds the state and serves until SIGTERM or Ctrl-C.
 pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<()> {
     config.validate().map_err(anyhow::Error::msg)?;
-    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let listener = serve::bind(config.bind)?;
     let addr = listener.local_addr()?;
     let origin = std::env::var("TANDEM_PUBLIC_ORIGIN").unwrap_or_else(|_| format!("http://localhost:{}", addr.port()));
     let state = AppState::new(config, assistant, origin.clone()).await?;
@@ -241,6 +241,8 @@ pub async fn serve(config: Config, assistant: Arc<Assistant>) -> anyhow::Result<
 pub async fn serve_with(listener: tokio::net::TcpListener, state: AppState, signal: impl std::future::Future<Output = ()> + Send) {
     let options = serve::ServeOptions {
         max_connections: serve::fit_connections(state.config.max_connections),
+        max_per_address: state.config.max_connections_per_address,
+        trusted: state.config.trusted_proxies.clone(),
         header_timeout: std::time::Duration::from_secs(state.config.header_timeout_secs),
     };
     let grace = std::time::Duration::from_secs(SHUTDOWN_GRACE_SECS);

@@ -1,17 +1,20 @@
-//! The HTTP server loop: accepts connections up to a limit (the rest are closed at once instead of
-//! starving everyone of file descriptors), gives each a header-read timeout (a client that trickles
-//! its headers, slowloris, is cut), passes the peer address to the app, and shuts down gracefully.
+//! The HTTP server loop: accepts connections up to a limit, and up to a share of it per client
+//! address (the rest are closed at once instead of starving everyone of file descriptors), gives
+//! each a header-read timeout that also runs while a client sends nothing at all (slowloris, idle
+//! keep-alive), passes the peer address to the app, and shuts down gracefully. HTTP/1.1 only: the
+//! server sits behind a TLS-terminating proxy, and browsers never speak clear-text HTTP/2.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -27,10 +30,48 @@ pub struct ConnectionStats {
 }
 
 /// How the loop treats connections.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ServeOptions {
     pub max_connections: usize,
+    /// Connections one client address may hold (reverse proxies in `trusted` are exempt: every
+    /// shopper comes through them).
+    pub max_per_address: usize,
+    pub trusted: Vec<IpAddr>,
     pub header_timeout: Duration,
+}
+
+/// Open connections per client address.
+#[derive(Default)]
+struct PerAddress(std::sync::Mutex<HashMap<IpAddr, usize>>);
+
+impl PerAddress {
+    fn try_take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<AddressSlot> {
+        let mut map = self.0.lock().expect("per-address lock");
+        let n = map.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot { owner: self.clone(), ip })
+    }
+}
+
+/// One connection counted against its address until dropped.
+struct AddressSlot {
+    owner: Arc<PerAddress>,
+    ip: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut map = self.owner.0.lock().expect("per-address lock");
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// Serves `router` on `listener` until `signal` completes, then lets open connections finish
@@ -43,11 +84,10 @@ pub async fn run(
     signal: impl Future<Output = ()> + Send,
     grace: Duration,
 ) {
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(options.header_timeout).keep_alive(true);
-    builder.http2().timer(TokioTimer::new()).keep_alive_interval(Duration::from_secs(30));
-    let builder = Arc::new(builder);
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(options.header_timeout).keep_alive(true);
     let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let per_address = Arc::new(PerAddress::default());
     let graceful = GracefulShutdown::new();
     tokio::pin!(signal);
     loop {
@@ -69,26 +109,47 @@ pub async fn run(
             drop(stream);
             continue;
         };
+        let address_slot = if options.trusted.contains(&peer.ip()) {
+            None
+        } else {
+            match per_address.try_take(peer.ip(), options.max_per_address.max(1)) {
+                Some(s) => Some(s),
+                None => {
+                    stats.refused.fetch_add(1, Ordering::Relaxed);
+                    drop(stream);
+                    continue;
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             router.clone().oneshot(req.map(axum::body::Body::new))
         });
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-        let conn = graceful.watch(conn);
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         let stats = stats.clone();
         stats.open.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let _ = conn.await;
             stats.open.fetch_sub(1, Ordering::Relaxed);
             drop(slot);
+            drop(address_slot);
         });
     }
     drop(listener);
     if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
         tracing::warn!("connections still open after the grace period");
     }
+}
+
+/// Binds `addr` with a listen backlog of 4,096 (the default, 128, drops connection attempts of a
+/// burst, each then waiting a second for its retried SYN).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 /// Raises this process's open-file limit to its hard limit and returns the connection limit that

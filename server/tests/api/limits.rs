@@ -186,3 +186,28 @@ async fn an_idle_keep_alive_connection_is_closed() {
     .await;
     assert_eq!(closed, Ok(true), "an idle keep-alive connection stayed open");
 }
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_cut_and_one_address_cannot_take_every_slot() {
+    let app = spawn_app_with(|c| {
+        c.header_timeout_secs = 1;
+        c.max_connections_per_address = 3;
+    })
+    .await;
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(tokio::net::TcpStream::connect(("127.0.0.1", app.port)).await.unwrap());
+    }
+    // A fourth from the same address is closed at once.
+    let mut extra = tokio::net::TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(2), extra.read(&mut buf)).await;
+    assert!(matches!(n, Ok(Ok(0)) | Ok(Err(_))), "a fourth connection from one address was kept");
+    // The silent ones are cut after the header timeout, though they never sent a byte.
+    for mut s in silent {
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await;
+        assert!(matches!(n, Ok(Ok(0)) | Ok(Err(_))), "a silent connection stayed open");
+    }
+    let res = app.client.get(app.url("/v1/merchants/nordic-outdoor/config")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
