@@ -9,7 +9,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -141,16 +141,15 @@ impl Limits {
 
     /// Checks a request against its action's limits; 429 with the wait when over.
     pub fn check(&self, action: Action, address: IpAddr, session: Option<&str>) -> ApiResult<()> {
-        let now = DefaultClock::default().now();
         let mut wait = None;
         if let Some(l) = self.per_address.get(&action) {
             if let Err(not_until) = l.check_key(&address) {
-                wait = Some(not_until.wait_time_from(now));
+                wait = Some(not_until.wait_time_from(l.clock().now()));
             }
         }
         if let (None, Some(l), Some(s)) = (wait, self.per_session.get(&action), session) {
             if let Err(not_until) = l.check_key(&s.to_string()) {
-                wait = Some(not_until.wait_time_from(now));
+                wait = Some(not_until.wait_time_from(l.clock().now()));
             }
         }
         match wait {

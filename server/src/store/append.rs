@@ -8,11 +8,13 @@
 
 use std::sync::Arc;
 
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, AnyPool};
 use tandem_protocol::{Author, ConversationState, Event};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{col, now_ms, Backend, Status, StoreError, StoreResult};
+use super::exec::{Kind, SqlxTx, Tx};
+use super::sqlite_writer::SqliteWriter;
+use super::{now_ms, Backend, Status, StoreError, StoreResult};
 
 /// Appends one transaction may carry at most.
 const MAX_BATCH: usize = 128;
@@ -143,10 +145,14 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task.
-    pub fn start(pool: AnyPool, backend: Backend, on_commit: OnCommit) -> Writer {
+    /// Starts the writer task. With `sqlite`, batches run on that dedicated SQLite writer's thread.
+    pub fn start(pool: AnyPool, backend: Backend, on_commit: OnCommit, sqlite: Option<SqliteWriter>) -> Writer {
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(run(pool, backend, on_commit, rx));
+        let engine = match sqlite {
+            Some(w) => Engine::Sqlite(w),
+            None => Engine::Sqlx(pool, backend),
+        };
+        tokio::spawn(run(engine, on_commit, rx));
         Writer { tx }
     }
 
@@ -168,7 +174,15 @@ impl super::Store {
     }
 }
 
-async fn run(pool: AnyPool, backend: Backend, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
+/// Where batches are committed.
+enum Engine {
+    /// Through sqlx (PostgreSQL; SQLite when its file cannot be opened directly).
+    Sqlx(AnyPool, Backend),
+    /// On the SQLite writer's own thread, a whole batch per hand-off.
+    Sqlite(SqliteWriter),
+}
+
+async fn run(engine: Engine, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -186,7 +200,7 @@ async fn run(pool: AnyPool, backend: Backend, on_commit: OnCommit, mut rx: mpsc:
             }
         }
         if !batch.is_empty() {
-            commit_batch(&pool, backend, &on_commit, batch).await;
+            commit_batch(&engine, &on_commit, batch).await;
         }
         for f in flushes {
             let _ = f.send(());
@@ -196,9 +210,9 @@ async fn run(pool: AnyPool, backend: Backend, on_commit: OnCommit, mut rx: mpsc:
 
 type Pending = (Append, oneshot::Sender<StoreResult<Appended>>);
 
-async fn commit_batch(pool: &AnyPool, backend: Backend, on_commit: &OnCommit, batch: Vec<Pending>) {
+async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>) {
     let appends: Vec<&Append> = batch.iter().map(|(a, _)| a).collect();
-    match apply_in_one_transaction(pool, backend, &appends).await {
+    match apply_in_one_transaction(engine, &appends).await {
         Ok(results) => finish(on_commit, batch, results),
         Err(e) if batch.len() == 1 => {
             let (_, done) = batch.into_iter().next().expect("one");
@@ -207,7 +221,7 @@ async fn commit_batch(pool: &AnyPool, backend: Backend, on_commit: &OnCommit, ba
         Err(e) => {
             tracing::debug!(error = %e, size = batch.len(), "shared transaction failed; committing its appends one by one");
             for (append, done) in batch {
-                match apply_in_one_transaction(pool, backend, &[&append]).await {
+                match apply_in_one_transaction(engine, &[&append]).await {
                     Ok(results) => finish(on_commit, vec![(append, done)], results),
                     Err(e) => {
                         let _ = done.send(Err(e));
@@ -227,15 +241,15 @@ fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<(Appended, Opt
     }
 }
 
-async fn apply_in_one_transaction(
-    pool: &AnyPool,
-    backend: Backend,
-    appends: &[&Append],
-) -> StoreResult<Vec<(Appended, Option<Committed>)>> {
+async fn apply_in_one_transaction(engine: &Engine, appends: &[&Append]) -> StoreResult<Vec<(Appended, Option<Committed>)>> {
+    let (pool, backend) = match engine {
+        Engine::Sqlite(w) => return w.apply(appends.iter().map(|a| (*a).clone()).collect()).await,
+        Engine::Sqlx(pool, backend) => (pool, *backend),
+    };
     let mut tx = pool.begin().await?;
     let mut out = Vec::with_capacity(appends.len());
     for a in appends {
-        out.push(apply(&mut tx, a).await?);
+        out.push(apply(&mut SqlxTx(&mut tx), a).await?);
     }
     if backend == Backend::Postgres {
         let committed: Vec<&Committed> = out.iter().filter_map(|(_, c)| c.as_ref()).collect();
@@ -275,6 +289,11 @@ impl Sql {
         self
     }
 
+    /// The bound values, in placeholder order.
+    pub fn args(&self) -> &[Arg] {
+        &self.args
+    }
+
     pub fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
         for a in &self.args {
@@ -308,22 +327,97 @@ fn set_seq(event: &mut Event, seq: u64) {
     }
 }
 
-async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
+/// Applies one append inside an open transaction (either driver, see `exec.rs`).
+pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
     let id = a.conversation_id.as_str();
     let c = &a.change;
+    let by_id = |text: &str| {
+        let mut q = Sql::new(text);
+        q.bind(Arg::Text(id.into()));
+        q
+    };
     // A release tells the agent who held the conversation (the row no longer names them after).
     let released_from: Option<String> = match &c.assign {
-        Some(None) => match sqlx::query("SELECT agent_id FROM conversations WHERE id = $1").bind(id).fetch_optional(&mut **tx).await? {
-            Some(row) => col(&row, 0)?,
+        Some(None) => match tx.row(&by_id("SELECT agent_id FROM conversations WHERE id = "), &[Kind::Text]).await? {
+            Some(mut row) => row.remove(0).opt_text()?,
             None => None,
         },
         _ => None,
     };
     if let Some(agent) = &c.claim_for {
         // Locks the agent's row until commit: claims by one agent are counted one at a time.
-        sqlx::query("UPDATE agents SET online = online WHERE id = $1").bind(agent.as_str()).execute(&mut **tx).await?;
+        let mut q = Sql::new("UPDATE agents SET online = online WHERE id = ");
+        q.bind(Arg::Text(agent.clone()));
+        tx.execute(&q).await?;
     }
     let now = now_ms();
+    let sql = update_statement(a, now)?;
+    let returned = [Kind::Int, Kind::Text, Kind::Text, Kind::Text, Kind::Text, Kind::Int];
+    let Some(row) = tx.row(&sql, &returned).await? else {
+        // Why nothing was written: a repeat of a stored event (only the owner's own), a status or
+        // claim condition, another shopper's conversation, or no such conversation.
+        if let Some(client_id) = &a.client_id {
+            let mut q = Sql::new("SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id WHERE e.conversation_id = ");
+            q.bind(Arg::Text(id.into())).push(" AND e.client_id = ").bind(Arg::Text(client_id.clone()));
+            if let Some(owner) = &a.owner {
+                q.push(" AND c.shopper_id = ").bind(Arg::Text(owner.shopper_id.clone()));
+                q.push(" AND c.merchant_id = ").bind(Arg::Text(owner.merchant_id.clone()));
+            }
+            if let Some(mut row) = tx.row(&q, &[Kind::Text]).await? {
+                let payload = row.remove(0).text()?;
+                return Ok((Appended::Duplicate(serde_json::from_str(&payload)?), None));
+            }
+        }
+        return Ok(match tx.row(&by_id("SELECT status FROM conversations WHERE id = "), &[Kind::Text]).await? {
+            Some(mut row) => (Appended::Refused(Status::parse(&row.remove(0).text()?)?), None),
+            None => (Appended::Missing, None),
+        });
+    };
+    let mut row = row.into_iter();
+    let mut next = || row.next().ok_or_else(|| StoreError::Corrupt("a column is missing".into()));
+    let seq = next()?.int()?;
+    let holder = next()?.opt_text()?;
+    let after = After {
+        status: Status::parse(&next()?.text()?)?,
+        locale: next()?.text()?,
+        shopper_id: next()?.text()?,
+        identified: next()?.int()? != 0,
+    };
+    let mut event = a.event.clone();
+    set_seq(&mut event, seq as u64);
+    let mut insert = Sql::new("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at) VALUES (");
+    insert.bind(Arg::Text(id.into())).push(", ").bind(Arg::Int(seq)).push(", ").bind(Arg::Text(event.name().into()));
+    insert.push(", ").bind(Arg::OptText(a.client_id.clone())).push(", ").bind(Arg::Text(serde_json::to_string(&event)?));
+    insert.push(", ").bind(Arg::Int(now)).push(")");
+    tx.execute(&insert).await?;
+    if c.enqueue.is_some() {
+        let mut q = Sql::new("INSERT INTO handoffs (conversation_id, reason, queued_at) SELECT id, COALESCE(handoff_reason, 'requested'), ");
+        q.bind(Arg::Int(now)).push(" FROM conversations WHERE id = ").bind(Arg::Text(id.into()));
+        tx.execute(&q).await?;
+    }
+    match &c.mark {
+        Some(HandoffMark::Claimed { agent_id }) => {
+            let mut q = Sql::new("UPDATE handoffs SET claimed_at = ");
+            q.bind(Arg::Int(now)).push(", agent_id = ").bind(Arg::Text(agent_id.clone()));
+            q.push(" WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ").bind(Arg::Text(id.into())).push(")");
+            tx.execute(&q).await?;
+        }
+        Some(HandoffMark::Resolved) => {
+            let mut q = Sql::new("UPDATE handoffs SET resolved_at = ");
+            q.bind(Arg::Int(now)).push(" WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ").bind(Arg::Text(id.into())).push(")");
+            tx.execute(&q).await?;
+        }
+        None => {}
+    }
+    pending_replies(tx, id, seq, &event, a.client_id.as_deref(), &after, c.state.is_some(), now).await?;
+    let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
+    Ok((Appended::New(event, after), Some(committed)))
+}
+
+/// The conditional UPDATE that takes the next sequence number and records the change.
+fn update_statement(a: &Append, now: i64) -> StoreResult<Sql> {
+    let id = a.conversation_id.as_str();
+    let c = &a.change;
     let mut sql = Sql::new("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ");
     sql.bind(Arg::Int(now));
     if let Some(state) = &c.state {
@@ -391,91 +485,15 @@ async fn apply(tx: &mut Transaction<'static, Any>, a: &Append) -> StoreResult<(A
         sql.push(" AND k.client_id = ").bind(Arg::Text(client_id.clone())).push(")");
     }
     sql.push(" RETURNING last_seq, agent_id, status, locale, shopper_id, identified");
-    let Some(row) = sql.query().fetch_optional(&mut **tx).await? else {
-        // Why nothing was written: a repeat of a stored event (only the owner's own), a status or
-        // claim condition, another shopper's conversation, or no such conversation.
-        if let Some(client_id) = &a.client_id {
-            let existing = sqlx::query(
-                "SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id
-                 WHERE e.conversation_id = $1 AND e.client_id = $2
-                   AND ($3 IS NULL OR (c.shopper_id = $3 AND c.merchant_id = $4))",
-            )
-            .bind(id)
-            .bind(client_id.as_str())
-            .bind(a.owner.as_ref().map(|o| o.shopper_id.as_str()))
-            .bind(a.owner.as_ref().map(|o| o.merchant_id.as_str()))
-            .fetch_optional(&mut **tx)
-            .await?;
-            if let Some(row) = existing {
-                let payload: String = col(&row, 0)?;
-                return Ok((Appended::Duplicate(serde_json::from_str(&payload)?), None));
-            }
-        }
-        let current = sqlx::query("SELECT status FROM conversations WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
-        return Ok(match current {
-            Some(row) => (Appended::Refused(Status::parse(&col::<String>(&row, 0)?)?), None),
-            None => (Appended::Missing, None),
-        });
-    };
-    let seq: i64 = col(&row, 0)?;
-    let holder: Option<String> = col(&row, 1)?;
-    let after = After {
-        status: Status::parse(&col::<String>(&row, 2)?)?,
-        locale: col(&row, 3)?,
-        shopper_id: col(&row, 4)?,
-        identified: col::<i64>(&row, 5)? != 0,
-    };
-    let mut event = a.event.clone();
-    set_seq(&mut event, seq as u64);
-    sqlx::query("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(id)
-        .bind(seq)
-        .bind(event.name())
-        .bind(a.client_id.as_deref())
-        .bind(serde_json::to_string(&event)?)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    if c.enqueue.is_some() {
-        sqlx::query(
-            "INSERT INTO handoffs (conversation_id, reason, queued_at) SELECT id, COALESCE(handoff_reason, 'requested'), $2 FROM conversations WHERE id = $1",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    }
-    match &c.mark {
-        Some(HandoffMark::Claimed { agent_id }) => {
-            sqlx::query(
-                "UPDATE handoffs SET claimed_at = $1, agent_id = $2 WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = $3)",
-            )
-            .bind(now)
-            .bind(agent_id.as_str())
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        }
-        Some(HandoffMark::Resolved) => {
-            sqlx::query("UPDATE handoffs SET resolved_at = $1 WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = $2)")
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        None => {}
-    }
-    pending_replies(tx, id, seq, &event, a.client_id.as_deref(), &after, c.state.is_some(), now).await?;
-    let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
-    Ok((Appended::New(event, after), Some(committed)))
+    Ok(sql)
 }
 
 /// Keeps `pending_replies` in step with the log: a question stored while the assistant has the
 /// conversation is pending until its reply (key `assistant:N`) is stored, or until the
 /// conversation leaves the assistant (a person answers instead).
 #[allow(clippy::too_many_arguments)]
-async fn pending_replies(
-    tx: &mut Transaction<'static, Any>,
+async fn pending_replies<T: Tx>(
+    tx: &mut T,
     id: &str,
     seq: i64,
     event: &Event,
@@ -487,23 +505,24 @@ async fn pending_replies(
     if let Event::Message { message } = event {
         match message.author {
             Author::Shopper if after.status == Status::Assistant => {
-                sqlx::query("INSERT INTO pending_replies (conversation_id, seq, created_at) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(seq)
-                    .bind(now)
-                    .execute(&mut **tx)
-                    .await?;
+                let mut q = Sql::new("INSERT INTO pending_replies (conversation_id, seq, created_at) VALUES (");
+                q.bind(Arg::Text(id.into())).push(", ").bind(Arg::Int(seq)).push(", ").bind(Arg::Int(now)).push(")");
+                tx.execute(&q).await?;
             }
             Author::Assistant => {
                 if let Some(question) = client_id.and_then(|k| k.strip_prefix("assistant:")).and_then(|n| n.parse::<i64>().ok()) {
-                    sqlx::query("DELETE FROM pending_replies WHERE conversation_id = $1 AND seq = $2").bind(id).bind(question).execute(&mut **tx).await?;
+                    let mut q = Sql::new("DELETE FROM pending_replies WHERE conversation_id = ");
+                    q.bind(Arg::Text(id.into())).push(" AND seq = ").bind(Arg::Int(question));
+                    tx.execute(&q).await?;
                 }
             }
             _ => {}
         }
     }
     if state_changed && after.status != Status::Assistant {
-        sqlx::query("DELETE FROM pending_replies WHERE conversation_id = $1").bind(id).execute(&mut **tx).await?;
+        let mut q = Sql::new("DELETE FROM pending_replies WHERE conversation_id = ");
+        q.bind(Arg::Text(id.into()));
+        tx.execute(&q).await?;
     }
     Ok(())
 }

@@ -12,11 +12,13 @@ mod admin;
 mod agents;
 mod append;
 mod conversations;
+mod exec;
 mod ledger;
 mod merchants;
 mod metrics;
 mod notify;
 mod sessions;
+mod sqlite_writer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -184,7 +186,19 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await,
         }
         .context("database migration failed")?;
-        let writer = append::Writer::start(pool.clone(), backend, on_commit);
+        // SQLite's appends run on a writer thread of their own (see `sqlite_writer.rs`); a
+        // database that is not a plain file stays on sqlx.
+        let sqlite = match backend {
+            Backend::Sqlite => sqlite_writer::file_of(url).and_then(|path| match sqlite_writer::SqliteWriter::open(&path) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the SQLite writer thread could not open the file; appends go through the pool");
+                    None
+                }
+            }),
+            Backend::Postgres => None,
+        };
+        let writer = append::Writer::start(pool.clone(), backend, on_commit, sqlite);
         Ok(Store { pool, backend, writer, sessions: Arc::default(), url: url.into() })
     }
 
