@@ -21,4 +21,7 @@ node scripts/postbuild.mjs dist/console
 echo "[build] loader (terser)" >&2
 mkdir -p dist
 terser loader/widget.js --compress passes=2 --mangle --comments '/^!/' --output dist/widget.js
+
+echo "[build] precompressed copies (brotli 11, gzip 9)" >&2
+node scripts/precompress.mjs dist/embed dist/console dist/widget.js
 echo "[build] done: dist/" >&2

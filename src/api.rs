@@ -112,8 +112,9 @@ pub async fn create_session(req: &CreateSession) -> Result<Session, ApiError> {
     call("POST", "/v1/sessions", None, Some(wire::create_session(req))).await
 }
 
-/// `POST /v1/sessions/resume`: the session kept in the partitioned, HttpOnly cookie.
-pub async fn resume_session(merchant: &str) -> Result<Session, ApiError> {
+/// `POST /v1/sessions/resume`: the session kept in the partitioned, HttpOnly cookie; `None` when
+/// there is none (`204`).
+pub async fn resume_session(merchant: &str) -> Result<Option<Session>, ApiError> {
     call("POST", "/v1/sessions/resume", None, Some(Obj::default().str("merchant_id", merchant).json())).await
 }
 
@@ -122,8 +123,8 @@ pub async fn end_session(token: Option<&str>) -> Result<(), ApiError> {
     call::<Ignored>("DELETE", "/v1/sessions/current", token, None).await.map(|_| ())
 }
 
-/// `GET /v1/conversations/latest`.
-pub async fn latest_conversation(token: &str) -> Result<Conversation, ApiError> {
+/// `GET /v1/conversations/latest`; `None` when the shopper has none yet (`204`).
+pub async fn latest_conversation(token: &str) -> Result<Option<Conversation>, ApiError> {
     call("GET", "/v1/conversations/latest", Some(token), None).await
 }
 

@@ -107,7 +107,7 @@ async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
             ctl.who.set_value(Some((stored.identified, stored.shopper_id)));
             return Ok(stored.token);
         }
-    } else if let Ok(s) = api::resume_session(&m).await {
+    } else if let Ok(Some(s)) = api::resume_session(&m).await {
         // No third-party storage here (or a new tab): the partitioned cookie still knows the session.
         if session_fits(s.shopper.identified, &s.shopper.id, subject.as_deref()) {
             ctl.who.set_value(Some((s.shopper.identified, s.shopper.id.clone())));
@@ -180,7 +180,7 @@ async fn start(ctl: Ctl) {
         let existing = match storage::conversation(&m) {
             Some(id) => api::conversation(&token, &id).await.map(Some),
             None => match api::latest_conversation(&token).await {
-                Ok(c) if !matches!(c.state, ConversationState::Resolved { .. }) => Ok(Some(c)),
+                Ok(Some(c)) if !matches!(c.state, ConversationState::Resolved { .. }) => Ok(Some(c)),
                 Ok(_) => Ok(None),
                 Err(e) if e.is_missing() => Ok(None),
                 Err(e) => Err(e),

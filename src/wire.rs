@@ -58,6 +58,17 @@ pub fn parse<T: FromJs>(text: &str) -> R<T> {
     T::from_js(&JSON::parse(text).map_err(|_| Malformed)?)
 }
 
+/// `null` (or an empty answer, `204 No Content`) as `None`.
+impl<T: FromJs> FromJs for Option<T> {
+    fn from_js(v: &JsValue) -> R<Self> {
+        if v.is_null() || v.is_undefined() {
+            Ok(None)
+        } else {
+            T::from_js(v).map(Some)
+        }
+    }
+}
+
 /// Any JSON at all (answers whose body the widget ignores).
 pub struct Ignored;
 

@@ -1,5 +1,6 @@
 //! Static assets: the loader at `/widget.js`, the widget app under `/embed/`, each with its security
-//! headers. The widget page's `frame-ancestors` lists exactly the merchant's allowed origins.
+//! headers, sent from their precompressed copies (brotli or gzip, whichever the client accepts).
+//! The widget page's `frame-ancestors` lists exactly the merchant's allowed origins.
 
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -21,7 +22,7 @@ const EMBED_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval
 pub fn routes(state: &AppState) -> Router<AppState> {
     let assets = &state.config.assets_dir;
     let loader = Router::new()
-        .route_service("/widget.js", ServeFile::new(assets.join("widget.js")))
+        .route_service("/widget.js", ServeFile::new(assets.join("widget.js")).precompressed_br().precompressed_gzip())
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")))
         // Merchants' pages load the loader cross-origin, possibly with COEP.
         .layer(SetResponseHeaderLayer::overriding(
@@ -29,15 +30,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             HeaderValue::from_static("cross-origin"),
         ));
     let embed = Router::new()
-        .nest_service("/embed", ServeDir::new(assets.join("embed")).append_index_html_on_directories(true))
+        .nest_service("/embed", ServeDir::new(assets.join("embed")).append_index_html_on_directories(true).precompressed_br().precompressed_gzip())
         .layer(middleware::from_fn_with_state(state.clone(), embed_headers));
     let console = Router::new()
-        .nest_service("/console", ServeDir::new(assets.join("console")).append_index_html_on_directories(true))
+        .nest_service("/console", ServeDir::new(assets.join("console")).append_index_html_on_directories(true).precompressed_br().precompressed_gzip())
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONSOLE_CSP),
         ))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+    // Built assets have brotli and gzip copies made at build time (`scripts/precompress.mjs`),
+    // sent as they are; compressing per request is only the fallback for a build without them.
     loader.merge(embed).merge(console).layer(CompressionLayer::new())
 }
 

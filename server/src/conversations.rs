@@ -132,11 +132,14 @@ async fn create(State(state): State<AppState>, session: ShopperSession) -> ApiRe
 }
 
 /// `GET /v1/conversations/latest`: the shopper's newest conversation with this merchant, so a new
-/// tab or a browser without third-party storage resumes instead of starting over.
-async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiResult<Json<Conversation>> {
-    let id = state.store.latest_conversation(&session.shopper_id, &session.merchant_id).await?;
-    let id = id.ok_or_else(|| ApiError::not_found("no_conversation", "This shopper has no conversation yet."))?;
-    fetch(State(state), session, Path(id)).await
+/// tab or a browser without third-party storage resumes instead of starting over. `204 No Content`
+/// when there is none yet (a first visit; not an error).
+async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let Some(id) = state.store.latest_conversation(&session.shopper_id, &session.merchant_id).await? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    Ok(fetch(State(state), session, Path(id)).await?.into_response())
 }
 
 async fn fetch(State(state): State<AppState>, session: ShopperSession, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {

@@ -3,10 +3,6 @@
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-
-/// mimalloc instead of the system allocator: measured in `scripts/bench.sh` (README, load figures).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tandem_server::{admin, Config};
 
 #[derive(Parser)]

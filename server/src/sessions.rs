@@ -56,24 +56,27 @@ struct ResumeRequest {
 }
 
 /// `POST /v1/sessions/resume`: the session named by the partitioned cookie, its token returned in
-/// the body (kept in memory by the widget) for the `Authorization` header. 401 `no_session` when there is none to resume.
+/// the body (kept in memory by the widget) for the `Authorization` header. `204 No Content` when
+/// there is none to resume: every first visit asks, and "no session yet" is not an error (a 4xx
+/// would show as a failed request in the merchant's developer tools).
 async fn resume_session(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<ResumeRequest>,
-) -> ApiResult<(HeaderMap, Json<Session>)> {
-    let none = || ApiError::unauthorized("no_session", "There is no session to resume. Start a new session.");
-    let token = cookie_token(&headers).ok_or_else(none)?;
-    let (session, expires_ms) = lookup(&state, &token).await?.ok_or_else(none)?;
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let none = || Ok(StatusCode::NO_CONTENT.into_response());
+    let Some(token) = cookie_token(&headers) else { return none() };
+    let Some((session, expires_ms)) = lookup(&state, &token).await? else { return none() };
     if !is_live(expires_ms) || session.merchant_id != req.merchant_id {
-        return Err(none());
+        return none();
     }
     let expires_at = expiry_text(expires_ms);
     let mut out = HeaderMap::new();
     // The cookie lives exactly as long as the session behind it.
     out.insert(header::SET_COOKIE, session_cookie(&token, (expires_ms - now_ms()).div_euclid(1000).max(0)));
     let shopper = Shopper { id: session.shopper_id, name: session.shopper_name, identified: session.identified };
-    Ok((out, Json(Session { token, shopper, locale: session.locale, expires_at })))
+    Ok((out, Json(Session { token, shopper, locale: session.locale, expires_at })).into_response())
 }
 
 /// `DELETE /v1/sessions/current`: ends the session (logout): the token stops working and the

@@ -2,6 +2,7 @@
 //! real HTTP through reqwest.
 
 mod admin;
+mod assets;
 mod agents;
 mod cluster;
 mod conversations;

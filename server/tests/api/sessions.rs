@@ -109,10 +109,16 @@ async fn partitioned_cookie_resumes_the_session_and_latest_finds_the_conversatio
     assert_eq!(latest["id"], conv.as_str());
 
     // Another merchant's widget cannot resume it; without a cookie there is nothing to resume.
-    let res = app.client.post(app.url("/v1/sessions/resume")).header("cookie", &pair).json(&json!({"merchant_id": "other"})).send().await.unwrap();
-    assert_error(res, StatusCode::UNAUTHORIZED, "no_session").await;
-    let res = app.client.post(app.url("/v1/sessions/resume")).json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap();
-    assert_error(res, StatusCode::UNAUTHORIZED, "no_session").await;
+    // "Nothing to resume" is an empty 204, not an error: every first visit asks.
+    for res in [
+        app.client.post(app.url("/v1/sessions/resume")).header("cookie", &pair).json(&json!({"merchant_id": "other"})).send().await.unwrap(),
+        app.client.post(app.url("/v1/sessions/resume")).json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap(),
+        app.client.post(app.url("/v1/sessions/resume")).header("cookie", "tandem_session=not-a-token").json(&json!({"merchant_id": "nordic-outdoor"})).send().await.unwrap(),
+    ] {
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        assert!(res.headers().get("set-cookie").is_none());
+        assert!(res.bytes().await.unwrap().is_empty(), "nothing about the session is revealed");
+    }
 
     // Logout ends the session for good.
     let res = app.client.delete(app.url("/v1/sessions/current")).bearer_auth(&token).send().await.unwrap();
@@ -122,9 +128,13 @@ async fn partitioned_cookie_resumes_the_session_and_latest_finds_the_conversatio
 }
 
 #[tokio::test]
-async fn a_shopper_without_conversations_gets_404_from_latest() {
+async fn a_shopper_without_conversations_gets_an_empty_204_from_latest() {
     let app = spawn_app().await;
     let token = app.anonymous_session().await;
     let res = app.client.get(app.url("/v1/conversations/latest")).bearer_auth(&token).send().await.unwrap();
-    assert_error(res, StatusCode::NOT_FOUND, "no_conversation").await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT, "a first visit is not an error");
+    assert!(res.bytes().await.unwrap().is_empty());
+    // Without a valid session it is still refused.
+    let res = app.client.get(app.url("/v1/conversations/latest")).bearer_auth("nope").send().await.unwrap();
+    assert_error(res, StatusCode::UNAUTHORIZED, "invalid_session").await;
 }

@@ -101,3 +101,17 @@ test('a message typed while the chat is still starting is sent once it is ready'
   await expect(demo.widget.assistantMessages().first()).toContainText('€7');
   await expect(demo.widget.shopperMessages().first().getByTestId('delivery')).not.toContainText('Sending');
 });
+
+test('a first visit makes no request the browser reports as failed', async ({ page }) => {
+  const failed = [];
+  const ours = (url) => /\/v1\/|\/embed\/|widget\.js/.test(url);
+  page.on('response', (r) => { if (r.status() >= 400 && ours(r.url())) failed.push(`${r.status()} ${r.url()}`); });
+  page.on('requestfailed', (r) => { if (ours(r.url())) failed.push(`failed ${r.url()}`); });
+  page.on('console', (m) => { if (m.type() === 'error' && !/favicon/.test(m.location().url || '')) failed.push(`console: ${m.text()}`); });
+  const demo = new DemoPage(page);
+  await demo.goto({ anonymous: true });
+  await demo.open();
+  await demo.widget.ask('How do late fees work?');
+  await expect(demo.widget.assistantMessages().last()).toContainText(/fee/i);
+  expect(failed).toEqual([]);
+});

@@ -1,0 +1,31 @@
+//! Static assets are sent from the copies compressed at build time (brotli 11 or gzip 9, whichever
+//! the client accepts), byte for byte, never compressed again per request.
+
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+fn dist() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist")
+}
+
+#[tokio::test]
+async fn built_assets_are_sent_precompressed_as_built() {
+    let app = spawn_app().await;
+    let wasm = std::fs::read_dir(dist().join("embed"))
+        .expect("dist/embed: run scripts/build.sh")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".wasm"))
+        .expect("a Wasm file in dist/embed");
+    for (path, file) in [(format!("/embed/{wasm}"), dist().join("embed").join(&wasm)), ("/widget.js".into(), dist().join("widget.js"))] {
+        for (accept, encoding, suffix) in [("br, gzip", Some("br"), ".br"), ("gzip", Some("gzip"), ".gz"), ("identity", None, "")] {
+            let res = app.client.get(app.url(&path)).header("accept-encoding", accept).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            assert_eq!(res.headers().get("content-encoding").map(|v| v.to_str().unwrap()), encoding, "{path} with {accept}");
+            let expected = std::fs::read(format!("{}{suffix}", file.display())).unwrap_or_else(|_| panic!("{}{suffix} missing: run scripts/build.sh", file.display()));
+            let body = res.bytes().await.unwrap();
+            assert!(body == expected.as_slice(), "{path} with {accept}: {} bytes sent, the built copy has {}", body.len(), expected.len());
+        }
+    }
+}
