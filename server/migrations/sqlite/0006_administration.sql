@@ -11,12 +11,8 @@ CREATE INDEX conversations_updated ON conversations(updated_at);
 CREATE INDEX conversations_contact ON conversations(updated_at) WHERE contact IS NOT NULL;
 CREATE INDEX agent_sessions_agent ON agent_sessions(agent_id);
 CREATE INDEX sessions_expiry ON sessions(expires_at);
--- Questions the assistant has yet to answer: written with the question, deleted with its reply (or
--- when a person takes over first), so a crash never loses a reply (the sweeper answers what is left).
-CREATE TABLE pending_replies (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    seq             BIGINT NOT NULL,
-    created_at      BIGINT NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-);
-CREATE INDEX pending_replies_age ON pending_replies(created_at);
+-- Questions the assistant has yet to answer are marked on their own event when stored (no extra
+-- statement) and unmarked by the reply (or when a person takes over first), so a crash never loses a
+-- reply: the sweeper answers what is still marked.
+ALTER TABLE events ADD COLUMN reply_due INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX events_reply_due ON events(created_at) WHERE reply_due = 1;

@@ -99,7 +99,6 @@ impl Store {
         let mut removed = Removed::default();
         removed.session_hashes = hashes(&mut tx, "SELECT token_hash FROM sessions WHERE merchant_id = $1", id).await?;
         let of_merchant = "SELECT id FROM conversations WHERE merchant_id = $1";
-        removed.add("pending_replies", exec(&mut tx, &format!("DELETE FROM pending_replies WHERE conversation_id IN ({of_merchant})"), id).await?);
         removed.add("events", exec(&mut tx, &format!("DELETE FROM events WHERE conversation_id IN ({of_merchant})"), id).await?);
         removed.add("handoffs", exec(&mut tx, &format!("DELETE FROM handoffs WHERE conversation_id IN ({of_merchant})"), id).await?);
         removed.add("conversations", exec(&mut tx, "DELETE FROM conversations WHERE merchant_id = $1", id).await?);
@@ -294,7 +293,6 @@ impl Store {
         let mut removed = Removed::default();
         removed.session_hashes = hashes(&mut tx, "SELECT token_hash FROM sessions WHERE shopper_id = $1", shopper_id).await?;
         let of_shopper = "SELECT id FROM conversations WHERE shopper_id = $1";
-        removed.add("pending_replies", exec(&mut tx, &format!("DELETE FROM pending_replies WHERE conversation_id IN ({of_shopper})"), shopper_id).await?);
         removed.add("events", exec(&mut tx, &format!("DELETE FROM events WHERE conversation_id IN ({of_shopper})"), shopper_id).await?);
         removed.add("handoffs", exec(&mut tx, &format!("DELETE FROM handoffs WHERE conversation_id IN ({of_shopper})"), shopper_id).await?);
         removed.add("conversations", exec(&mut tx, "DELETE FROM conversations WHERE shopper_id = $1", shopper_id).await?);
@@ -320,7 +318,7 @@ impl Store {
             .await?;
         for r in &rows {
             let id: String = col(r, 0)?;
-            for sql in ["DELETE FROM pending_replies WHERE conversation_id = $1", "DELETE FROM events WHERE conversation_id = $1", "DELETE FROM handoffs WHERE conversation_id = $1", "DELETE FROM conversations WHERE id = $1"] {
+            for sql in ["DELETE FROM events WHERE conversation_id = $1", "DELETE FROM handoffs WHERE conversation_id = $1", "DELETE FROM conversations WHERE id = $1"] {
                 sqlx::query(sql).bind(id.as_str()).execute(&mut *tx).await?;
             }
         }

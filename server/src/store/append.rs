@@ -385,10 +385,12 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
     };
     let mut event = a.event.clone();
     set_seq(&mut event, seq as u64);
-    let mut insert = Sql::new("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at) VALUES (");
+    // A shopper's question stored while the assistant has the conversation is due a reply.
+    let reply_due = matches!(&event, Event::Message { message } if message.author == Author::Shopper) && after.status == Status::Assistant;
+    let mut insert = Sql::new("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at, reply_due) VALUES (");
     insert.bind(Arg::Text(id.into())).push(", ").bind(Arg::Int(seq)).push(", ").bind(Arg::Text(event.name().into()));
     insert.push(", ").bind(Arg::OptText(a.client_id.clone())).push(", ").bind(Arg::Text(serde_json::to_string(&event)?));
-    insert.push(", ").bind(Arg::Int(now)).push(")");
+    insert.push(", ").bind(Arg::Int(now)).push(", ").bind(Arg::Int(i64::from(reply_due))).push(")");
     tx.execute(&insert).await?;
     if c.enqueue.is_some() {
         let mut q = Sql::new("INSERT INTO handoffs (conversation_id, reason, queued_at) SELECT id, COALESCE(handoff_reason, 'requested'), ");
@@ -409,7 +411,7 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
         }
         None => {}
     }
-    pending_replies(tx, id, seq, &event, a.client_id.as_deref(), &after, c.state.is_some(), now).await?;
+    replies_due(tx, id, &event, a.client_id.as_deref(), &after, c.state.is_some()).await?;
     let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
     Ok((Appended::New(event, after), Some(committed)))
 }
@@ -488,39 +490,20 @@ fn update_statement(a: &Append, now: i64) -> StoreResult<Sql> {
     Ok(sql)
 }
 
-/// Keeps `pending_replies` in step with the log: a question stored while the assistant has the
-/// conversation is pending until its reply (key `assistant:N`) is stored, or until the
-/// conversation leaves the assistant (a person answers instead).
-#[allow(clippy::too_many_arguments)]
-async fn pending_replies<T: Tx>(
-    tx: &mut T,
-    id: &str,
-    seq: i64,
-    event: &Event,
-    client_id: Option<&str>,
-    after: &After,
-    state_changed: bool,
-    now: i64,
-) -> StoreResult<()> {
+/// Keeps the `reply_due` marks in step: the reply (key `assistant:N`) unmarks its question, and a
+/// conversation leaving the assistant (a person answers instead) unmarks all of its questions.
+async fn replies_due<T: Tx>(tx: &mut T, id: &str, event: &Event, client_id: Option<&str>, after: &After, state_changed: bool) -> StoreResult<()> {
     if let Event::Message { message } = event {
-        match message.author {
-            Author::Shopper if after.status == Status::Assistant => {
-                let mut q = Sql::new("INSERT INTO pending_replies (conversation_id, seq, created_at) VALUES (");
-                q.bind(Arg::Text(id.into())).push(", ").bind(Arg::Int(seq)).push(", ").bind(Arg::Int(now)).push(")");
+        if message.author == Author::Assistant {
+            if let Some(question) = client_id.and_then(|k| k.strip_prefix("assistant:")).and_then(|n| n.parse::<i64>().ok()) {
+                let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE conversation_id = ");
+                q.bind(Arg::Text(id.into())).push(" AND seq = ").bind(Arg::Int(question));
                 tx.execute(&q).await?;
             }
-            Author::Assistant => {
-                if let Some(question) = client_id.and_then(|k| k.strip_prefix("assistant:")).and_then(|n| n.parse::<i64>().ok()) {
-                    let mut q = Sql::new("DELETE FROM pending_replies WHERE conversation_id = ");
-                    q.bind(Arg::Text(id.into())).push(" AND seq = ").bind(Arg::Int(question));
-                    tx.execute(&q).await?;
-                }
-            }
-            _ => {}
         }
     }
     if state_changed && after.status != Status::Assistant {
-        let mut q = Sql::new("DELETE FROM pending_replies WHERE conversation_id = ");
+        let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE reply_due = 1 AND conversation_id = ");
         q.bind(Arg::Text(id.into()));
         tx.execute(&q).await?;
     }

@@ -227,12 +227,10 @@ impl Store {
     }
 
     /// Questions stored before `older_than_ms` whose reply is still pending (see
-    /// `pending_replies` in `append.rs`), oldest first: (conversation, seq, question).
+    /// `reply_due` in `append.rs`), oldest first: (conversation, seq, question).
     pub async fn unanswered(&self, older_than_ms: i64) -> StoreResult<Vec<(String, u64, Event)>> {
         let rows = sqlx::query(
-            "SELECT p.conversation_id, p.seq, e.payload FROM pending_replies p
-             JOIN events e ON e.conversation_id = p.conversation_id AND e.seq = p.seq
-             WHERE p.created_at < $1 ORDER BY p.created_at LIMIT 100",
+            "SELECT conversation_id, seq, payload FROM events WHERE reply_due = 1 AND created_at < $1 ORDER BY created_at LIMIT 100",
         )
         .bind(older_than_ms)
         .fetch_all(&self.pool)
@@ -244,13 +242,13 @@ impl Store {
 
     /// Gives up on the reply to the question at `seq` (the shopper was told it failed).
     pub async fn drop_pending(&self, id: &str, seq: u64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM pending_replies WHERE conversation_id = $1 AND seq = $2").bind(id).bind(seq as i64).execute(&self.pool).await?;
+        sqlx::query("UPDATE events SET reply_due = 0 WHERE conversation_id = $1 AND seq = $2").bind(id).bind(seq as i64).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Whether the question at `seq` still waits for the assistant's reply.
     pub async fn is_pending(&self, id: &str, seq: u64) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT 1 FROM pending_replies WHERE conversation_id = $1 AND seq = $2")
+        let row = sqlx::query("SELECT 1 FROM events WHERE conversation_id = $1 AND seq = $2 AND reply_due = 1")
             .bind(id)
             .bind(seq as i64)
             .fetch_optional(&self.pool)
