@@ -52,8 +52,17 @@ struct EmbedQuery {
     merchant: Option<String>,
 }
 
-/// Adds the widget page's CSP, with `frame-ancestors` from the merchant named in `?merchant=`.
+/// Adds the widget page's CSP, with `frame-ancestors` from the merchant named in `?merchant=`, and
+/// its caching: files whose names carry their content hash never change (a year, immutable); the
+/// page itself revalidates, so a new build is picked up at once.
 async fn embed_headers(State(state): State<AppState>, Query(q): Query<EmbedQuery>, req: Request, next: Next) -> Response {
+    if is_hashed(req.uri().path()) {
+        let mut res = next.run(req).await;
+        if res.status().is_success() {
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+        }
+        return res;
+    }
     let ancestors = match q.merchant.as_deref() {
         Some(id) => match merchants::load(&state, id).await {
             Ok(m) => {
@@ -70,9 +79,18 @@ async fn embed_headers(State(state): State<AppState>, Query(q): Query<EmbedQuery
     if let Ok(v) = HeaderValue::from_str(&csp) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    // Hashed Wasm/JS file names could be cached for long; index.html and unhashed files must revalidate.
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
+}
+
+/// Whether a file name carries the build's content hash (`name-0123456789abcdef.js`,
+/// `name-0123456789abcdef_bg.wasm`), as Trunk names every asset but the page.
+fn is_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, ext)) = name.rsplit_once('.') else { return false };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    let hash = stem.rsplit_once('-').map_or("", |(_, h)| h);
+    matches!(ext, "js" | "wasm" | "css") && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// An origin as CSP accepts it: `https://host[:port]` or `http://host[:port]`, nothing else.
@@ -91,6 +109,18 @@ pub async fn not_found() -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashed_asset_names_are_recognised() {
+        assert!(is_hashed("/embed/tandem-widget-a09057e81e53a8a1_bg.wasm"));
+        assert!(is_hashed("/embed/widget-f9a7396dfa723903.css"));
+        assert!(is_hashed("/embed/boot-9ee87f8e675d59d3.js"));
+        assert!(!is_hashed("/embed/"));
+        assert!(!is_hashed("/embed/index.html"));
+        assert!(!is_hashed("/embed/widget.js"));
+        assert!(!is_hashed("/embed/tandem-widget-a09057e81e53a8a1.html"));
+        assert!(!is_hashed("/embed/x-notahexhashvalue1.js"));
+    }
 
     #[test]
     fn only_plain_origins_reach_the_policy() {

@@ -29,3 +29,22 @@ async fn built_assets_are_sent_precompressed_as_built() {
         }
     }
 }
+
+#[tokio::test]
+async fn hashed_files_are_cached_for_a_year_and_the_page_revalidates_with_its_policy() {
+    let app = spawn_app().await;
+    let wasm = std::fs::read_dir(dist().join("embed"))
+        .expect("dist/embed: run scripts/build.sh")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".wasm"))
+        .expect("a Wasm file in dist/embed");
+    let res = app.client.get(app.url(&format!("/embed/{wasm}"))).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let page = app.client.get(app.url("/embed/?merchant=nordic-outdoor")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'self' http://127.0.0.1"));
+    let missing = app.client.get(app.url("/embed/nothing-0123456789abcdef.js")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.headers().get("cache-control").is_none_or(|v| v != "public, max-age=31536000, immutable"), "a miss is never cached for a year");
+}
