@@ -37,16 +37,6 @@ enum Command {
         #[command(subcommand)]
         action: admin::cli::ShopperCommand,
     },
-    /// Adds a human agent (kept for scripts; the same as `agent add`).
-    #[command(hide = true)]
-    AddAgent {
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long, default_value_t = 3)]
-        capacity: u32,
-    },
 }
 
 #[derive(Subcommand)]
@@ -106,9 +96,6 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Merchant { action }) => admin::cli::merchant(&config, action).await,
         Some(Command::Agent { action }) => admin::cli::agent(&config, action).await,
         Some(Command::Shopper { action }) => admin::cli::shopper(&config, action).await,
-        Some(Command::AddAgent { email, name, capacity }) => {
-            admin::cli::agent(&config, admin::cli::AgentCommand::Add { email, name, capacity, role: "agent".into() }).await
-        }
         None => {
             // A server that must not run (demo mode beyond loopback, no pack, no identity key
             // outside demo mode, a weak key, an unreadable key file, an unsafe account API) stops

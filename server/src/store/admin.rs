@@ -164,14 +164,17 @@ impl Store {
 
     /// Of `agent_ids`, the ones that are disabled.
     pub async fn disabled_among(&self, agent_ids: &[String]) -> StoreResult<Vec<String>> {
-        let mut out = Vec::new();
-        for id in agent_ids {
-            let row = sqlx::query("SELECT 1 FROM agents WHERE id = $1 AND disabled = 1").bind(id.as_str()).fetch_optional(&self.pool).await?;
-            if row.is_some() {
-                out.push(id.clone());
-            }
+        if agent_ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let params: Vec<String> = (1..=agent_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id FROM agents WHERE disabled = 1 AND id IN ({})", params.join(", "));
+        let mut q = sqlx::query(&sql);
+        for id in agent_ids {
+            q = q.bind(id.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(|r| col(r, 0)).collect()
     }
 
     /// Disabled agents still marked online (id, display name): their conversations go back to the queue.

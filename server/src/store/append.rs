@@ -8,11 +8,12 @@
 
 use std::sync::Arc;
 
-use sqlx::{Any, AnyPool};
+use sqlx::AnyPool;
 use tandem_protocol::{Author, ConversationState, Event};
 use tokio::sync::{mpsc, oneshot};
 
 use super::exec::{Kind, SqlxTx, Tx};
+use super::sql::{Arg, Sql};
 use super::sqlite_writer::SqliteWriter;
 use super::{now_ms, Backend, Status, StoreError, StoreResult};
 
@@ -259,54 +260,6 @@ async fn apply_in_one_transaction(engine: &Engine, appends: &[&Append]) -> Store
     Ok(out)
 }
 
-/// Builds SQL with numbered parameters (`$1`, `$2`, …), which both backends read.
-#[derive(Default)]
-pub(crate) struct Sql {
-    pub text: String,
-    args: Vec<Arg>,
-}
-
-pub(crate) enum Arg {
-    Text(String),
-    OptText(Option<String>),
-    Int(i64),
-}
-
-impl Sql {
-    pub fn new(text: &str) -> Self {
-        Sql { text: text.into(), args: Vec::new() }
-    }
-
-    pub fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    /// Appends a placeholder for `arg`.
-    pub fn bind(&mut self, arg: Arg) -> &mut Self {
-        self.args.push(arg);
-        self.text.push_str(&format!("${}", self.args.len()));
-        self
-    }
-
-    /// The bound values, in placeholder order.
-    pub fn args(&self) -> &[Arg] {
-        &self.args
-    }
-
-    pub fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.text);
-        for a in &self.args {
-            q = match a {
-                Arg::Text(s) => q.bind(s.as_str()),
-                Arg::OptText(s) => q.bind(s.as_deref()),
-                Arg::Int(i) => q.bind(*i),
-            };
-        }
-        q
-    }
-}
-
 /// Characters of the shopper's last message kept for lists.
 const PREVIEW_CHARS: usize = 120;
 
@@ -513,13 +466,6 @@ async fn replies_due<T: Tx>(tx: &mut T, id: &str, event: &Event, client_id: Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbered_parameters_follow_binds() {
-        let mut sql = Sql::new("UPDATE t SET a = ");
-        sql.bind(Arg::Int(1)).push(" WHERE b IN (").bind(Arg::Text("x".into())).push(", ").bind(Arg::OptText(None)).push(")");
-        assert_eq!(sql.text, "UPDATE t SET a = $1 WHERE b IN ($2, $3)");
-    }
 
     #[test]
     fn long_text_is_shortened_with_an_ellipsis() {

@@ -5,7 +5,7 @@
 
 use sqlx::{Any, Transaction};
 
-use super::append::{Arg, Sql};
+use super::sql::{Arg, Sql};
 use super::{StoreError, StoreResult};
 
 /// The type a column is read as.

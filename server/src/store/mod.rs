@@ -18,6 +18,7 @@ mod merchants;
 mod metrics;
 mod notify;
 mod sessions;
+mod sql;
 mod sqlite_writer;
 
 use std::path::Path;

@@ -205,7 +205,7 @@ async fn erasing_a_shopper_leaves_no_row_about_them_in_any_table() {
 
 #[tokio::test]
 async fn retention_deletes_old_conversations_and_contact_details() {
-    use tandem_server::admin::retention::{sweep, Swept};
+    use tandem_server::admin::retention::sweep;
     let app = spawn_app().await;
     let token = app.anonymous_session().await;
     let conv = app.conversation(&token).await;
@@ -235,7 +235,6 @@ async fn retention_deletes_old_conversations_and_contact_details() {
     app.conversation(&token).await;
     let kept = sweep(&app.state.store, 0, 0, now + 999 * day).await.unwrap();
     assert_eq!((kept.conversations, kept.contacts), (0, 0));
-    assert_ne!(kept, Swept { conversations: 1, contacts: 0, sessions: 0 });
 }
 
 #[tokio::test]

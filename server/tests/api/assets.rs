@@ -9,15 +9,20 @@ fn dist() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist")
 }
 
-#[tokio::test]
-async fn built_assets_are_sent_precompressed_as_built() {
-    let app = spawn_app().await;
-    let wasm = std::fs::read_dir(dist().join("embed"))
+/// The widget's Wasm file name in the build (it carries the content hash).
+fn built_wasm() -> String {
+    std::fs::read_dir(dist().join("embed"))
         .expect("dist/embed: run scripts/build.sh")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .find(|n| n.ends_with(".wasm"))
-        .expect("a Wasm file in dist/embed");
+        .expect("a Wasm file in dist/embed")
+}
+
+#[tokio::test]
+async fn built_assets_are_sent_precompressed_as_built() {
+    let app = spawn_app().await;
+    let wasm = built_wasm();
     for (path, file) in [(format!("/embed/{wasm}"), dist().join("embed").join(&wasm)), ("/widget.js".into(), dist().join("widget.js"))] {
         for (accept, encoding, suffix) in [("br, gzip", Some("br"), ".br"), ("gzip", Some("gzip"), ".gz"), ("identity", None, "")] {
             let res = app.client.get(app.url(&path)).header("accept-encoding", accept).send().await.unwrap();
@@ -33,12 +38,7 @@ async fn built_assets_are_sent_precompressed_as_built() {
 #[tokio::test]
 async fn hashed_files_are_cached_for_a_year_and_the_page_revalidates_with_its_policy() {
     let app = spawn_app().await;
-    let wasm = std::fs::read_dir(dist().join("embed"))
-        .expect("dist/embed: run scripts/build.sh")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .find(|n| n.ends_with(".wasm"))
-        .expect("a Wasm file in dist/embed");
+    let wasm = built_wasm();
     let res = app.client.get(app.url(&format!("/embed/{wasm}"))).send().await.unwrap();
     assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
     let page = app.client.get(app.url("/embed/?merchant=nordic-outdoor")).send().await.unwrap();
