@@ -12,7 +12,9 @@ use web_sys::{AbortController, AbortSignal};
 
 use crate::api::{self, ApiError};
 use crate::conversation::{self, ConversationView, DetailsView, Tabs, Thread};
+use crate::floor::FloorView;
 use crate::format;
+use crate::history::HistoryView;
 use crate::login::Login;
 use crate::queue::QueuePanel;
 use crate::stream::{self, StreamEnd};
@@ -39,6 +41,17 @@ pub enum Connection {
     Reconnecting,
 }
 
+/// The console's sections (the header's navigation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    /// The queue and the conversations this agent holds.
+    Desk,
+    /// The supervisor's live floor (supervisors and admins).
+    Floor,
+    /// Past conversations: search and read.
+    History,
+}
+
 /// A sentence for the status region.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
@@ -59,6 +72,8 @@ pub struct Ctl {
     pub queue: RwSignal<QueueSnapshot>,
     /// The conversations this agent holds, in the order they were opened.
     pub threads: RwSignal<Vec<Thread>>,
+    /// The section on screen.
+    pub section: RwSignal<Section>,
     /// The conversation on screen.
     pub selected: RwSignal<Option<String>>,
     /// The status region's sentence.
@@ -82,6 +97,7 @@ impl Ctl {
             profile: RwSignal::new(None),
             queue: RwSignal::new(QueueSnapshot { items: Vec::new(), agents_online: 0, free_slots: 0 }),
             threads: RwSignal::new(Vec::new()),
+            section: RwSignal::new(Section::Desk),
             selected: RwSignal::new(None),
             notice: RwSignal::new(None),
             connection: RwSignal::new(Connection::Idle),
@@ -365,19 +381,65 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Workspace() -> impl IntoView {
     let ctl = expect_context::<Ctl>();
+    move || match ctl.section.get() {
+        Section::Desk => view! {
+            <div class="console">
+                <Header/>
+                <QueuePanel/>
+                <Tabs/>
+                <main class="console-main" aria-label="Conversation">
+                    <StatusRegion/>
+                    <ConversationView/>
+                </main>
+                <Show when=move || ctl.selected.get().is_some()>
+                    <DetailsView/>
+                </Show>
+            </div>
+        }
+        .into_any(),
+        Section::Floor => view! {
+            <div class="console console--wide">
+                <Header/>
+                <main class="console-main" aria-label="Floor">
+                    <StatusRegion/>
+                    <FloorView/>
+                </main>
+            </div>
+        }
+        .into_any(),
+        Section::History => view! {
+            <div class="console console--wide">
+                <Header/>
+                <main class="console-main" aria-label="History">
+                    <StatusRegion/>
+                    <HistoryView/>
+                </main>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// The header's links between sections; the floor only for supervisors and admins.
+#[component]
+fn Nav() -> impl IntoView {
+    let ctl = expect_context::<Ctl>();
+    let supervisor = move || ctl.profile.with(|p| p.as_ref().is_some_and(|p| p.role == "supervisor" || p.role == "admin"));
+    let link = move |section: Section, label: &'static str, testid: &'static str| {
+        view! {
+            <button type="button" class="console-nav__link" data-testid=testid
+                aria-current=move || (ctl.section.get() == section).then_some("page")
+                on:click=move |_| ctl.section.set(section)>
+                {label}
+            </button>
+        }
+    };
     view! {
-        <div class="console">
-            <Header/>
-            <QueuePanel/>
-            <Tabs/>
-            <main class="console-main" aria-label="Conversation">
-                <StatusRegion/>
-                <ConversationView/>
-            </main>
-            <Show when=move || ctl.selected.get().is_some()>
-                <DetailsView/>
-            </Show>
-        </div>
+        <nav class="console-nav" aria-label="Sections">
+            {link(Section::Desk, "Desk", "nav-desk")}
+            {move || supervisor().then(|| link(Section::Floor, "Floor", "nav-floor"))}
+            {link(Section::History, "History", "nav-history")}
+        </nav>
     }
 }
 
@@ -391,6 +453,7 @@ fn Header() -> impl IntoView {
     view! {
         <header class="console-header">
             <h1 class="console-title">"Tandem console"</h1>
+            <Nav/>
             <p class="console-header__agent" data-testid="agent-status">
                 <span>{name}</span>
                 <span class="console-presence" class:console-presence--online=online>

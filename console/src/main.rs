@@ -5,7 +5,9 @@
 mod api;
 mod app;
 mod conversation;
+mod floor;
 mod format;
+mod history;
 mod login;
 mod queue;
 mod stream;

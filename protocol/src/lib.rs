@@ -566,6 +566,15 @@ pub enum AgentEvent {
     Profile { profile: AgentProfile },
 }
 
+mod desk;
+mod email;
+mod floor;
+mod history;
+pub use desk::*;
+pub use email::*;
+pub use floor::*;
+pub use history::*;
+
 /// Flat shapes that the tagged enums deserialise through. The JSON is the same as the derived
 /// internally tagged form; reading it as one flat struct avoids serde's buffering of tagged enums,
 /// which is a large share of the widget's Wasm.

@@ -9,9 +9,12 @@ pub mod config;
 pub mod conversations;
 pub mod demo;
 pub mod desk;
+pub mod email;
 pub mod error;
 pub mod events;
+pub mod floor;
 pub mod handoff;
+pub mod history;
 pub mod hours;
 pub mod identity;
 pub mod limits;
@@ -159,7 +162,10 @@ pub fn app(state: AppState) -> Router {
         .merge(desk::shopper_routes())
         .merge(desk::agent_routes())
         .merge(agents::routes())
-        .merge(admin::routes());
+        .merge(admin::routes())
+        .merge(floor::routes())
+        .merge(history::routes())
+        .merge(email::routes());
     Router::new()
         .nest("/v1", api)
         .route("/metrics", axum::routing::get(metrics::metrics))

@@ -1,0 +1,1 @@
+//! History and search over past conversations.
