@@ -268,7 +268,7 @@ fn finish(v: &Voice, topic: &str, confidence: f32, a: answers::Answer) -> Reply 
     Reply {
         text,
         blocks,
-        meta: ReplyMeta { topic: topic.into(), confidence: confidence.clamp(0.0, 1.0), sources: a.sources, handoff: a.handoff },
+        meta: ReplyMeta { topic: topic.into(), confidence: confidence.clamp(0.0, 1.0), sources: a.sources, handoff: a.handoff, while_you_wait: false },
         locale: v.code().to_string(),
     }
 }

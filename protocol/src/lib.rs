@@ -222,6 +222,14 @@ pub struct ReplyMeta {
     pub sources: Vec<String>,
     /// Set when this reply hands the conversation to a person.
     pub handoff: Option<HandoffReason>,
+    /// Written while the shopper waits for a person (queued or awaiting a reply): a factual answer
+    /// that leaves their place in the queue as it is.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub while_you_wait: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A message in a conversation.
@@ -409,6 +417,9 @@ pub struct AgentProfile {
     /// `agent`, `supervisor` or `admin`.
     #[serde(default = "default_role")]
     pub role: String,
+    /// Locale codes the agent speaks (the queue offers their conversations to them first).
+    #[serde(default)]
+    pub languages: Vec<String>,
 }
 
 fn default_role() -> String {
@@ -446,6 +457,13 @@ pub struct QueueItem {
     pub contact: Option<String>,
     /// Display name of an identified shopper.
     pub shopper_name: Option<String>,
+    /// The conversation's language.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Until then (RFC 3339) it is offered only to agents who speak its language; absent when
+    /// anyone may take it.
+    #[serde(default)]
+    pub reserved_until: Option<String>,
 }
 
 /// Answer to `GET /v1/agent/queue`, and the payload of queue events.
@@ -550,6 +568,12 @@ pub struct AgentConversation {
     pub contact: Option<String>,
     /// Whether the calling agent holds it.
     pub assigned_to_me: bool,
+    /// Internal notes (agents only), oldest first.
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    /// The conversation's language.
+    #[serde(default)]
+    pub locale: String,
 }
 
 /// One event in an agent's stream (`GET /v1/agent/events`).
@@ -564,6 +588,8 @@ pub enum AgentEvent {
     Conversation { conversation_id: String, event: Event },
     /// The agent's own profile changed (e.g. set offline after losing the connection).
     Profile { profile: AgentProfile },
+    /// An internal note was written on a conversation this agent holds.
+    Note { note: Note },
 }
 
 mod desk;

@@ -89,7 +89,7 @@ pub async fn profile(state: &AppState, agent_id: &str) -> ApiResult<AgentProfile
         .agent_profile(agent_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("invalid_agent_session", "Your session has ended. Log in again."))?;
-    Ok(AgentProfile { id: agent_id.into(), email: p.email, display_name: p.display_name, online: p.online, capacity: p.capacity, active: p.active, role: p.role })
+    Ok(AgentProfile { id: agent_id.into(), email: p.email, display_name: p.display_name, online: p.online, capacity: p.capacity, active: p.active, role: p.role, languages: p.languages })
 }
 
 /// Sends an agent's console (on whichever instance it is connected) their current profile.

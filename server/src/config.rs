@@ -44,6 +44,10 @@ pub struct Config {
     /// Seconds an online agent may be without a console connection before counting as offline.
     #[arg(long, env = "TANDEM_AGENT_TIMEOUT_SECS", default_value_t = 60)]
     pub agent_timeout_secs: u64,
+    /// Seconds a queued conversation is offered only to online agents who speak its language
+    /// (when any does) before anyone may take it; 0 turns language routing off.
+    #[arg(long, env = "TANDEM_LANGUAGE_ROUTING_SECS", default_value_t = 60)]
+    pub language_routing_secs: u64,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     #[arg(long, env = "TANDEM_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
@@ -204,6 +208,7 @@ impl Config {
             pack: None,
             support_hours: crate::hours::SupportHours::Always,
             agent_timeout_secs: 60,
+            language_routing_secs: 60,
             metrics_token: None,
             rate_limit_scale: 0.0,
             trusted_proxies: Vec::new(),

@@ -145,7 +145,7 @@ async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiRe
 async fn fetch(State(state): State<AppState>, session: ShopperSession, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
     let row = authorize(&state, &session, &id).await?;
     let (messages, last_seq) = transcript(&state, &id).await?;
-    let current = crate::queue::current(&state, &id, row.state).await?;
+    let current = crate::queue::current(&state, &id, &row).await?;
     Ok(Json(Conversation { id, state: current, last_seq, created_at: ms_to_rfc3339(row.created_ms), messages }))
 }
 
@@ -208,6 +208,10 @@ async fn send(
                 let state = state.clone();
                 let (text, seq) = (text.as_str().to_string(), message.seq);
                 tokio::spawn(async move { assistant_reply(&state, &id, &after.into(), &text, seq).await });
+            } else if matches!(after.status, Status::Queued | Status::AwaitingReply) {
+                let state = state.clone();
+                let (text, seq) = (text.as_str().to_string(), message.seq);
+                tokio::spawn(async move { crate::waiting::reply(&state, &id, &after.into(), &text, seq).await });
             }
             Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false })))
         }
@@ -315,9 +319,9 @@ pub fn reply_key(question_seq: u64) -> String {
     format!("assistant:{question_seq}")
 }
 
-/// Computes and stores the assistant's reply to the message at `question_seq`; hands off when the
-/// reply says so. Nothing is stored if a person took the conversation meanwhile.
-async fn answer(state: &AppState, id: &str, row: &Asker, question: &str, question_seq: u64) -> ApiResult<()> {
+/// The assistant's reply to the message at `question_seq` (not stored): the answer, a reply
+/// while the shopper waits for a person, or an agent's draft.
+pub async fn compose(state: &AppState, id: &str, row: &Asker, question: &str, question_seq: u64) -> ApiResult<tandem_assistant::Reply> {
     // History is the latest of what came before this question, whatever arrived since (the
     // assistant looks back a few turns; a long conversation costs no more).
     let history: Vec<Turn> = state
@@ -331,7 +335,13 @@ async fn answer(state: &AppState, id: &str, row: &Asker, question: &str, questio
     let lookup = ledger::shopper_account(&*state.ledger, row.identified, &row.shopper_id).await;
     let account = lookup.as_ref().map_or(Account::Anonymous, Lookup::account);
     let ctx = Context { today: state.today(), history: &history, account, locale: &row.locale, hours: state.config.support_hours };
-    let reply = state.assistant.reply(question, &ctx);
+    Ok(state.assistant.reply(question, &ctx))
+}
+
+/// Computes and stores the assistant's reply to the message at `question_seq`; hands off when the
+/// reply says so. Nothing is stored if a person took the conversation meanwhile.
+async fn answer(state: &AppState, id: &str, row: &Asker, question: &str, question_seq: u64) -> ApiResult<()> {
+    let reply = compose(state, id, row, question, question_seq).await?;
     let handoff_reason = reply.meta.handoff;
     let message = Message {
         id: uuid::Uuid::new_v4().to_string(),

@@ -42,6 +42,10 @@ pub const DEMO_AGENTS: [(&str, &str, &str, Role); 2] = [
     ("kim@fjordpay.example", "Kim", "tandem-demo-kim", Role::Agent),
 ];
 
+/// The languages of the demo agents, in the order of [`DEMO_AGENTS`]: Sam speaks Swedish, Kim
+/// German, both English.
+pub const DEMO_AGENT_LANGUAGES: [&[&str]; 2] = [&["en", "sv"], &["en", "de"]];
+
 /// Seeds the demo merchant, the demo shopper's account (dates relative to today) and the demo agents.
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     merchants::upsert(
@@ -86,7 +90,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         store.record_demo_row(DEMO_MERCHANT_ROW, id).await?;
     }
     store.record_demo_row(DEMO_SHOPPER_ROW, DEMO_SHOPPER).await?;
-    for (email, name, password, role) in DEMO_AGENTS {
+    for ((email, name, password, role), languages) in DEMO_AGENTS.into_iter().zip(DEMO_AGENT_LANGUAGES) {
         if !store.agent_email_exists(email).await? {
             match crate::agents::add_agent(store, email, name, password, 3, role).await {
                 Ok(_) => {}
@@ -96,6 +100,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             }
         }
         if let Some(id) = store.agent_id(email).await? {
+            store.set_languages(&id, &languages.iter().map(|l| l.to_string()).collect::<Vec<_>>()).await?;
             store.record_demo_row(DEMO_AGENT, &id).await?;
         }
     }

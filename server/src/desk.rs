@@ -95,7 +95,10 @@ pub async fn view(state: &AppState, agent: &AgentSession, id: &str) -> ApiResult
         Some(Lookup::Unavailable(_)) => (None, true),
         Some(Lookup::NotFound) | None => (None, false),
     };
+    let notes = state.store.notes(id).await?;
     Ok(AgentConversation {
+        notes,
+        locale: row.locale.clone(),
         shopper_name: account.as_ref().map(|a| a.name.clone()),
         account: account.as_deref().map(account_view),
         account_unavailable,

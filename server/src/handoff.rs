@@ -16,11 +16,12 @@ use crate::conversations::{authorize, load_row, text_message};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::events;
 use crate::sessions::ShopperSession;
-use crate::store::{ms_to_rfc3339, Append, Appended, HandoffMark, ListFilter, QueueEntry, Status};
+use crate::routing::Routing;
+use crate::store::{ms_to_rfc3339, now_ms, Append, Appended, HandoffMark, ListFilter, QueueEntry, Status};
 use crate::{wait, AppState};
 
 /// Queue priority of conversations handed back by an agent who left: they go to the front.
-const RETURNED_PRIORITY: i64 = 3;
+pub const RETURNED_PRIORITY: i64 = 3;
 
 /// Shopper routes of this module (under `/v1`).
 pub fn shopper_routes() -> Router<AppState> {
@@ -41,7 +42,7 @@ pub fn agent_routes() -> Router<AppState> {
 }
 
 /// Queue priority for a handoff reason: the always-a-person topics are served first.
-fn priority(reason: HandoffReason) -> i64 {
+pub fn priority(reason: HandoffReason) -> i64 {
     match reason {
         HandoffReason::SensitiveTopic => 1,
         _ => 0,
@@ -104,14 +105,14 @@ pub(crate) async fn average_handling_secs(state: &AppState) -> ApiResult<f64> {
 /// The state a conversation enters the queue with at `priority`: its position behind everyone
 /// already waiting at that priority or above, with an estimate, so the shopper never sees a
 /// placeholder (refresh_queue renumbers when others move); `awaiting_reply` when nobody is online.
-async fn entry_state(state: &AppState, priority: i64) -> ApiResult<ConversationState> {
-    let capacity = state.store.capacity().await?;
-    if capacity.agents == 0 {
+pub async fn entry_state(state: &AppState, id: &str, priority: i64) -> ApiResult<ConversationState> {
+    let routing = Routing::load(state).await?;
+    if routing.agents().is_empty() {
         return Ok(ConversationState::AwaitingReply { contact: None });
     }
     let position = state.store.queued_at_or_above(priority).await? + 1;
-    let aht = average_handling_secs(state).await?;
-    Ok(ConversationState::Queued { position, estimated_wait_secs: wait::estimate(position, capacity.slots, capacity.free, aht) })
+    let locale = load_row(state, id).await?.locale;
+    Ok(routing.queued(position, &locale, now_ms()))
 }
 
 /// Moves a conversation from the assistant to a person: the queue when someone is online within
@@ -120,7 +121,7 @@ async fn entry_state(state: &AppState, priority: i64) -> ApiResult<ConversationS
 /// nothing changes if a person has it, it already waits, or it has ended.
 pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> ApiResult<ConversationState> {
     let open = state.config.support_hours.is_open(Utc::now());
-    let target = if !open { ConversationState::AwaitingReply { contact: None } } else { entry_state(state, priority(reason)).await? };
+    let target = if !open { ConversationState::AwaitingReply { contact: None } } else { entry_state(state, id, priority(reason)).await? };
     // One transaction: the state, the queue order and the handoff record change together.
     let mut append = Append::state(id, &[Status::Assistant], target.clone());
     append.change.enqueue = Some(QueueEntry { reason: Some(reason.as_str().into()), priority: priority(reason) });
@@ -135,7 +136,7 @@ pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> Api
     }
     refresh_queue(state, &[id.to_string()]).await?;
     let row = load_row(state, id).await?;
-    crate::queue::current(state, id, row.state).await
+    crate::queue::current(state, id, &row).await
 }
 
 /// Puts a conversation an agent held back at the front of the queue and tells the shopper. Does
@@ -143,7 +144,7 @@ pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> Api
 pub async fn return_to_queue(state: &AppState, id: &str, why: &Why<'_>) -> ApiResult<()> {
     // With nobody else online the shopper is not put in a queue that cannot move: they are told at
     // once and can leave an email.
-    let target = entry_state(state, RETURNED_PRIORITY).await?;
+    let target = entry_state(state, id, RETURNED_PRIORITY).await?;
     let alone = matches!(target, ConversationState::AwaitingReply { .. });
     let mut append = Append::state(id, &[Status::WithAgent], target);
     append.change.assign = Some(None);
@@ -183,12 +184,18 @@ pub async fn refresh_queue(state: &AppState, ids: &[String]) -> ApiResult<()> {
 
 /// Conversations as list items.
 pub async fn items(state: &AppState, filter: ListFilter<'_>) -> ApiResult<Vec<QueueItem>> {
+    let routing = Routing::load(state).await?;
     Ok(state
         .store
         .list(filter)
         .await?
         .into_iter()
         .map(|c| QueueItem {
+            reserved_until: match (c.status, c.queued_ms) {
+                (Status::Queued, Some(q)) => routing.reserved_until(&c.locale, q).map(ms_to_rfc3339),
+                _ => None,
+            },
+            locale: Some(c.locale),
             position: match c.state {
                 ConversationState::Queued { position, .. } => Some(position),
                 _ => None,
@@ -230,6 +237,18 @@ pub async fn claim_for(state: &AppState, agent: &AgentSession, id: &str) -> ApiR
     if profile.active >= profile.capacity {
         return Err(at_capacity(profile.active));
     }
+    let row = load_row(state, id).await?;
+    if let (Status::Queued, Some(queued_ms)) = (row.status, row.queued_ms) {
+        let routing = Routing::load(state).await?;
+        if !routing.offered_to(&profile.languages, &row.locale, queued_ms) {
+            let until = routing.reserved_until(&row.locale, queued_ms).unwrap_or(queued_ms);
+            let secs = ((until - now_ms()).max(0) + 999) / 1000;
+            return Err(ApiError::conflict(
+                "reserved_for_language",
+                format!("This conversation is in '{}' and waits {secs} more seconds for a colleague who speaks it; take another one.", row.locale),
+            ));
+        }
+    }
     let mut append = Append::state(id, &[Status::Queued, Status::AwaitingReply], ConversationState::WithAgent { agent_name: agent.display_name.clone() });
     append.change.assign = Some(Some(agent.agent_id.clone()));
     append.change.claim_for = Some(agent.agent_id.clone());
@@ -265,7 +284,7 @@ async fn claim(State(state): State<AppState>, agent: AgentSession, Path(id): Pat
 async fn next(State(state): State<AppState>, agent: AgentSession) -> ApiResult<Json<tandem_protocol::AgentConversation>> {
     // Another agent may win the head between reading and claiming: then try the next one.
     for _ in 0..5 {
-        let Some(id) = state.store.queue_head().await? else { break };
+        let Some(id) = first_offered(&state, &agent).await? else { break };
         match claim_for(&state, &agent, &id).await {
             Ok(()) => return Ok(Json(crate::desk::view(&state, &agent, &id).await?)),
             Err(ApiError::Conflict { code: "already_claimed", .. }) => continue,
@@ -273,6 +292,13 @@ async fn next(State(state): State<AppState>, agent: AgentSession) -> ApiResult<J
         }
     }
     Err(ApiError::not_found("queue_empty", "Nobody is waiting in the queue right now."))
+}
+
+/// The first queued conversation the agent may take now (its language, or anyone's turn).
+async fn first_offered(state: &AppState, agent: &AgentSession) -> ApiResult<Option<String>> {
+    let languages = state.store.agent_profile(&agent.agent_id).await?.map(|p| p.languages).unwrap_or_default();
+    let routing = Routing::load(state).await?;
+    Ok(state.store.queued().await?.into_iter().find(|w| routing.offered_to(&languages, &w.locale, w.queued_ms)).map(|w| w.id))
 }
 
 /// Checks that the agent holds the conversation (403 for another agent's, 409 when nobody holds it).

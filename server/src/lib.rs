@@ -9,6 +9,7 @@ pub mod config;
 pub mod conversations;
 pub mod demo;
 pub mod desk;
+pub mod drafts;
 pub mod email;
 pub mod error;
 pub mod events;
@@ -22,11 +23,15 @@ pub mod ledger;
 pub mod live;
 pub mod merchants;
 pub mod metrics;
+pub mod notes;
 pub mod presence;
 pub mod queue;
+pub mod routing;
 pub mod serve;
 pub mod sessions;
 pub mod store;
+pub mod transfer;
+pub mod waiting;
 pub mod wait;
 
 use std::sync::Arc;
@@ -163,6 +168,9 @@ pub fn app(state: AppState) -> Router {
         .merge(desk::agent_routes())
         .merge(agents::routes())
         .merge(admin::routes())
+        .merge(notes::routes())
+        .merge(transfer::routes())
+        .merge(drafts::routes())
         .merge(floor::routes())
         .merge(history::routes())
         .merge(email::routes());

@@ -100,6 +100,17 @@ fn deliver(state: &AppState, kind: NoticeKind, queue_pending: &Arc<AtomicBool>) 
             });
         }
         NoticeKind::SessionEnded { token_hash } => state.store.forget_session(&token_hash),
+        NoticeKind::Note { note_id, holder } => {
+            if !state.agent_hub.has_console(&holder) {
+                return;
+            }
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Ok(Some(note)) = state.store.note(&note_id).await {
+                    state.agent_hub.send(Some(&holder), AgentEvent::Note { note });
+                }
+            });
+        }
         NoticeKind::Resync => {
             state.hub.resync_all();
             state.agent_hub.reconnect_all();

@@ -158,6 +158,7 @@ fn to_sse(event: &AgentEvent) -> SseEvent {
         AgentEvent::QueueChange { .. } => "queue_change",
         AgentEvent::Conversation { .. } => "conversation",
         AgentEvent::Profile { .. } => "profile",
+        AgentEvent::Note { .. } => "note",
     };
     SseEvent::default().event(name).data(serde_json::to_string(event).unwrap_or_default())
 }

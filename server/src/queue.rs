@@ -11,8 +11,9 @@ use std::time::Duration;
 use tandem_protocol::{AgentEvent, ConversationState, Event, QueueChange};
 
 use crate::error::ApiResult;
-use crate::store::{ListFilter, NoticeKind, Status};
-use crate::{handoff, wait, AppState};
+use crate::routing::Routing;
+use crate::store::{ConversationRow, ListFilter, NoticeKind, Status, Waiting};
+use crate::{handoff, AppState};
 
 /// More conversations than this in one change: consoles get a whole new snapshot instead.
 const MAX_IDS_PER_CHANGE: usize = 50;
@@ -52,18 +53,12 @@ pub async fn send_change(state: &AppState, ids: &[String]) -> ApiResult<()> {
 
 /// The state a conversation shows now: a queued one with its position and estimate as of this
 /// moment (stored states keep the position they entered with).
-pub async fn current(state: &AppState, id: &str, stored: ConversationState) -> ApiResult<ConversationState> {
-    if !matches!(stored, ConversationState::Queued { .. }) {
-        return Ok(stored);
+pub async fn current(state: &AppState, id: &str, row: &ConversationRow) -> ApiResult<ConversationState> {
+    if !matches!(row.state, ConversationState::Queued { .. }) {
+        return Ok(row.state.clone());
     }
-    let Some(position) = state.store.queue_position(id).await? else { return Ok(stored) };
-    Ok(queued(state, position).await?)
-}
-
-async fn queued(state: &AppState, position: u32) -> ApiResult<ConversationState> {
-    let capacity = state.store.capacity().await?;
-    let aht = handoff::average_handling_secs(state).await?;
-    Ok(ConversationState::Queued { position, estimated_wait_secs: wait::estimate(position, capacity.slots, capacity.free, aht) })
+    let Some(position) = state.store.queue_position(id).await? else { return Ok(row.state.clone()) };
+    Ok(Routing::load(state).await?.queued(position, &row.locale, row.queued_ms.unwrap_or_default()))
 }
 
 /// Once a second, when the queue moved: the shoppers waiting with a stream open on this instance
@@ -88,20 +83,18 @@ pub fn spawn_position_updates(state: AppState) {
 }
 
 async fn refresh_positions(state: &AppState, sent: &mut HashMap<String, ConversationState>) -> ApiResult<()> {
-    let ids = state.store.queued_ids().await?;
-    sent.retain(|id, _| ids.contains(id));
-    let followed: Vec<(usize, &String)> = ids.iter().enumerate().filter(|(_, id)| state.hub.is_followed(id)).collect();
+    let queue = state.store.queued().await?;
+    sent.retain(|id, _| queue.iter().any(|w| &w.id == id));
+    let followed: Vec<(usize, &Waiting)> = queue.iter().enumerate().filter(|(_, w)| state.hub.is_followed(&w.id)).collect();
     if followed.is_empty() {
         return Ok(());
     }
-    let capacity = state.store.capacity().await?;
-    let aht = handoff::average_handling_secs(state).await?;
-    for (i, id) in followed {
-        let position = i as u32 + 1;
-        let now = ConversationState::Queued { position, estimated_wait_secs: wait::estimate(position, capacity.slots, capacity.free, aht) };
-        if sent.get(id) != Some(&now) {
-            state.hub.publish(id, Event::State { seq: 0, state: now.clone() });
-            sent.insert(id.clone(), now);
+    let routing = Routing::load(state).await?;
+    for (i, w) in followed {
+        let now = routing.queued(i as u32 + 1, &w.locale, w.queued_ms);
+        if sent.get(&w.id) != Some(&now) {
+            state.hub.publish(&w.id, Event::State { seq: 0, state: now.clone() });
+            sent.insert(w.id.clone(), now);
         }
     }
     Ok(())

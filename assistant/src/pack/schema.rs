@@ -214,6 +214,8 @@ pub const TEMPLATES: &[(&str, &[(&str, &[&str])])] = &[
         ("agent_left_alone", &["agent"]),
         ("agent_disconnected_alone", &["agent"]),
         ("handed_back", &["agent"]),
+        ("transferred", &["agent", "colleague"]),
+        ("transferred_to_queue", &["agent"]),
         ("reply_failed", &[]),
     ]),];
 

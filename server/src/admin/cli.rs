@@ -86,6 +86,9 @@ pub enum AgentCommand {
         /// agent, supervisor or admin.
         #[arg(long, default_value = "agent")]
         role: String,
+        /// Languages they speak, e.g. `en,sv` (the queue offers those conversations to them first).
+        #[arg(long, default_value = "")]
+        languages: String,
     },
     /// Disables an agent: they cannot log in, their sessions and console streams end, their
     /// conversations go back to the queue.
@@ -99,6 +102,8 @@ pub enum AgentCommand {
     },
     /// Sets an agent's role: agent, supervisor or admin.
     SetRole { email: String, role: String },
+    /// Sets the languages an agent speaks, e.g. `en,sv`.
+    SetLanguages { email: String, languages: String },
 }
 
 /// `tandem-server shopper …`
@@ -190,14 +195,16 @@ pub async fn merchant(config: &Config, cmd: MerchantCommand) -> anyhow::Result<(
 pub async fn agent(config: &Config, cmd: AgentCommand) -> anyhow::Result<()> {
     let store = open(config).await?;
     match cmd {
-        AgentCommand::Add { email, name, capacity, role } => {
+        AgentCommand::Add { email, name, capacity, role, languages } => {
             let role = ops::parse_role(&role).map_err(fail)?;
+            let languages = ops::parse_languages(&[languages]).map_err(fail)?;
             let password = match std::env::var("TANDEM_AGENT_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => std::io::stdin().lock().lines().next().transpose()?.unwrap_or_default(),
             };
             let id = crate::agents::add_agent(&store, &email, &name, password.trim_end_matches(['\r', '\n']), capacity, role).await?;
-            println!("added {} {email} ({name}), id {id}", role.as_str());
+            store.set_languages(&id, &languages).await?;
+            println!("added {} {email} ({name}), id {id}, languages {}", role.as_str(), languages.join(","));
         }
         AgentCommand::Disable { email } => {
             let id = ops::agent_id(&store, &email).await.map_err(fail)?;
@@ -225,6 +232,12 @@ pub async fn agent(config: &Config, cmd: AgentCommand) -> anyhow::Result<()> {
             let id = ops::agent_id(&store, &email).await.map_err(fail)?;
             store.set_role(&id, role).await?;
             println!("{email} is now {}", role.as_str());
+        }
+        AgentCommand::SetLanguages { email, languages } => {
+            let languages = ops::parse_languages(&[languages]).map_err(fail)?;
+            let id = ops::agent_id(&store, &email).await.map_err(fail)?;
+            store.set_languages(&id, &languages).await?;
+            println!("{email} speaks {}", if languages.is_empty() { "(none listed)".to_string() } else { languages.join(",") });
         }
     }
     store.close().await;

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/merchants/{id}", axum::routing::patch(update_merchant).delete(remove_merchant))
         .route("/admin/agents", get(list_agents).post(add_agent))
         .route("/admin/agents/{id}/role", put(set_role))
+        .route("/admin/agents/{id}/languages", put(set_languages))
         .route("/admin/agents/{id}/disable", post(disable))
         .route("/admin/agents/{id}/enable", post(enable))
         .route("/admin/shoppers/{id}", get(export_shopper).delete(erase_shopper))
@@ -78,6 +79,9 @@ struct NewAgentBody {
     capacity: u32,
     #[serde(default = "default_role")]
     role: String,
+    /// Locale codes they speak.
+    #[serde(default)]
+    languages: Vec<String>,
 }
 
 fn default_capacity() -> u32 {
@@ -91,6 +95,7 @@ fn default_role() -> String {
 async fn add_agent(State(state): State<AppState>, agent: AgentSession, ApiJson(b): ApiJson<NewAgentBody>) -> ApiResult<(StatusCode, Json<Value>)> {
     admin(&agent)?;
     let role = ops::parse_role(&b.role)?;
+    let languages = ops::parse_languages(&b.languages)?;
     let _permit = state.limits.hashing().await?;
     let id = agents::add_agent(&state.store, &b.email, &b.display_name, &b.password, b.capacity, role).await.map_err(|e| {
         let message = e.to_string();
@@ -100,7 +105,23 @@ async fn add_agent(State(state): State<AppState>, agent: AgentSession, ApiJson(b
             ApiError::field("invalid_agent", "agent", message)
         }
     })?;
+    state.store.set_languages(&id, &languages).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+/// Body of `PUT /v1/admin/agents/{id}/languages`.
+#[derive(Deserialize)]
+struct LanguagesBody {
+    languages: Vec<String>,
+}
+
+async fn set_languages(State(state): State<AppState>, agent: AgentSession, Path(who): Path<String>, ApiJson(b): ApiJson<LanguagesBody>) -> ApiResult<StatusCode> {
+    admin(&agent)?;
+    let languages = ops::parse_languages(&b.languages)?;
+    let id = ops::agent_id(&state.store, &who).await?;
+    state.store.set_languages(&id, &languages).await?;
+    agents::send_profile(&state, &id).await;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Body of `PUT /v1/admin/agents/{id}/role`.

@@ -182,6 +182,29 @@ pub fn parse_role(role: &str) -> ApiResult<Role> {
     Role::parse(role).ok_or_else(|| ApiError::field("invalid_role", "role", format!("'{role}' is not a role: use agent, supervisor or admin.")))
 }
 
+/// Parses the languages an agent speaks: locale codes such as `en` or `pt-br`, separated by
+/// commas, at most 12; repeats dropped.
+pub fn parse_languages(list: &[String]) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in list.iter().flat_map(|l| l.split(',')) {
+        let code = raw.trim().to_ascii_lowercase();
+        if code.is_empty() {
+            continue;
+        }
+        let ok = code.len() <= 8 && code.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !code.starts_with('-') && !code.ends_with('-');
+        if !ok {
+            return Err(ApiError::field("invalid_language", "languages", format!("'{raw}' is not a language code: use codes such as en, sv or de.")));
+        }
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    if out.len() > 12 {
+        return Err(ApiError::field("too_many_languages", "languages", "List at most 12 languages."));
+    }
+    Ok(out)
+}
+
 /// The id of an agent named by email or id; 404 when there is none.
 pub async fn agent_id(store: &Store, who: &str) -> ApiResult<String> {
     store.agent_id(who).await?.ok_or_else(|| ApiError::not_found("unknown_agent", format!("No agent '{who}'.")))

@@ -75,6 +75,11 @@ pub const DEMO_MERCHANT: &str = "merchant";
 pub const DEMO_AGENT: &str = "agent";
 pub const DEMO_SHOPPER: &str = "shopper";
 
+/// Every table whose rows belong to a conversation (by `conversation_id`): removing a merchant,
+/// erasing a shopper and retention delete from each of them before the conversation itself.
+/// A new table holding conversation data belongs here.
+const CONVERSATION_CHILDREN: [&str; 6] = ["notes", "email_links", "email_outbox", "content_gaps", "events", "handoffs"];
+
 impl Store {
     /// Every merchant, by id.
     pub async fn merchants(&self) -> StoreResult<Vec<super::StoredMerchant>> {
@@ -99,8 +104,9 @@ impl Store {
         let mut removed = Removed::default();
         removed.session_hashes = hashes(&mut tx, "SELECT token_hash FROM sessions WHERE merchant_id = $1", id).await?;
         let of_merchant = "SELECT id FROM conversations WHERE merchant_id = $1";
-        removed.add("events", exec(&mut tx, &format!("DELETE FROM events WHERE conversation_id IN ({of_merchant})"), id).await?);
-        removed.add("handoffs", exec(&mut tx, &format!("DELETE FROM handoffs WHERE conversation_id IN ({of_merchant})"), id).await?);
+        for table in CONVERSATION_CHILDREN {
+            removed.add(table, exec(&mut tx, &format!("DELETE FROM {table} WHERE conversation_id IN ({of_merchant})"), id).await?);
+        }
         removed.add("conversations", exec(&mut tx, "DELETE FROM conversations WHERE merchant_id = $1", id).await?);
         removed.add("sessions", exec(&mut tx, "DELETE FROM sessions WHERE merchant_id = $1", id).await?);
         let merchants = exec(&mut tx, "DELETE FROM merchants WHERE id = $1", id).await?;
@@ -296,8 +302,9 @@ impl Store {
         let mut removed = Removed::default();
         removed.session_hashes = hashes(&mut tx, "SELECT token_hash FROM sessions WHERE shopper_id = $1", shopper_id).await?;
         let of_shopper = "SELECT id FROM conversations WHERE shopper_id = $1";
-        removed.add("events", exec(&mut tx, &format!("DELETE FROM events WHERE conversation_id IN ({of_shopper})"), shopper_id).await?);
-        removed.add("handoffs", exec(&mut tx, &format!("DELETE FROM handoffs WHERE conversation_id IN ({of_shopper})"), shopper_id).await?);
+        for table in CONVERSATION_CHILDREN {
+            removed.add(table, exec(&mut tx, &format!("DELETE FROM {table} WHERE conversation_id IN ({of_shopper})"), shopper_id).await?);
+        }
         removed.add("conversations", exec(&mut tx, "DELETE FROM conversations WHERE shopper_id = $1", shopper_id).await?);
         removed.add("sessions", exec(&mut tx, "DELETE FROM sessions WHERE shopper_id = $1", shopper_id).await?);
         removed.add("ledger_orders", exec(&mut tx, "DELETE FROM ledger_orders WHERE shopper_id = $1", shopper_id).await?);
@@ -321,9 +328,10 @@ impl Store {
             .await?;
         for r in &rows {
             let id: String = col(r, 0)?;
-            for sql in ["DELETE FROM events WHERE conversation_id = $1", "DELETE FROM handoffs WHERE conversation_id = $1", "DELETE FROM conversations WHERE id = $1"] {
-                sqlx::query(sql).bind(id.as_str()).execute(&mut *tx).await?;
+            for table in CONVERSATION_CHILDREN {
+                sqlx::query(&format!("DELETE FROM {table} WHERE conversation_id = $1")).bind(id.as_str()).execute(&mut *tx).await?;
             }
+            sqlx::query("DELETE FROM conversations WHERE id = $1").bind(id.as_str()).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(rows.len() as u64)

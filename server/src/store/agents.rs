@@ -25,6 +25,35 @@ pub struct AgentProfileRow {
     pub active: u32,
     /// `agent`, `supervisor` or `admin`.
     pub role: String,
+    /// Locale codes they speak.
+    pub languages: Vec<String>,
+}
+
+/// An online agent with their languages and load (routing, transfers).
+#[derive(Clone, Debug)]
+pub struct OnlineAgent {
+    pub id: String,
+    pub display_name: String,
+    pub languages: Vec<String>,
+    pub capacity: u32,
+    pub active: u32,
+}
+
+impl OnlineAgent {
+    /// Whether they speak `locale`.
+    pub fn speaks(&self, locale: &str) -> bool {
+        self.languages.iter().any(|l| l == locale)
+    }
+}
+
+/// The stored form of a language list: codes joined by commas.
+pub fn join_languages(languages: &[String]) -> String {
+    languages.join(",")
+}
+
+/// Reads a stored language list.
+pub fn split_languages(stored: &str) -> Vec<String> {
+    stored.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
 /// Online agents and their slots.
@@ -65,7 +94,7 @@ impl Store {
     pub async fn agent_profile(&self, agent_id: &str) -> StoreResult<Option<AgentProfileRow>> {
         let row = sqlx::query(
             "SELECT email, display_name, online, capacity,
-                    (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'with_agent'), role
+                    (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'with_agent'), role, languages
              FROM agents a WHERE id = $1",
         )
         .bind(agent_id)
@@ -79,6 +108,7 @@ impl Store {
                 capacity: col::<i64>(&r, 3)?.clamp(0, u32::MAX as i64) as u32,
                 active: col::<i64>(&r, 4)?.clamp(0, u32::MAX as i64) as u32,
                 role: col(&r, 5)?,
+                languages: split_languages(&col::<String>(&r, 6)?),
             })
         })
         .transpose()
@@ -88,6 +118,34 @@ impl Store {
     pub async fn set_capacity(&self, agent_id: &str, capacity: u32) -> StoreResult<()> {
         sqlx::query("UPDATE agents SET capacity = $1 WHERE id = $2").bind(i64::from(capacity)).bind(agent_id).execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Sets the languages an agent speaks (locale codes).
+    pub async fn set_languages(&self, agent_id: &str, languages: &[String]) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE agents SET languages = $1 WHERE id = $2").bind(join_languages(languages)).bind(agent_id).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every online agent with their languages and load, by name.
+    pub async fn online_agents(&self) -> StoreResult<Vec<OnlineAgent>> {
+        let rows = sqlx::query(
+            "SELECT id, display_name, languages, capacity,
+                    (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'with_agent')
+             FROM agents a WHERE online = 1 AND disabled = 0 ORDER BY display_name, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OnlineAgent {
+                    id: col(r, 0)?,
+                    display_name: col(r, 1)?,
+                    languages: split_languages(&col::<String>(r, 2)?),
+                    capacity: col::<i64>(r, 3)?.clamp(0, u32::MAX as i64) as u32,
+                    active: col::<i64>(r, 4)?.clamp(0, u32::MAX as i64) as u32,
+                })
+            })
+            .collect()
     }
 
     /// Marks an agent online, seen now.

@@ -45,6 +45,9 @@ pub struct QueueEntry {
 pub enum HandoffMark {
     Claimed { agent_id: String },
     Resolved,
+    /// Passed from one agent to another: the current row ends and a new one, claimed by
+    /// `agent_id` at once, begins (each agent's handling time stays their own).
+    Transferred { agent_id: String },
 }
 
 /// What an append changes on the conversation besides its sequence number.
@@ -77,6 +80,8 @@ pub struct Append {
     pub owner: Option<Owner>,
     /// Only while the conversation has fewer events than this (a cap on its length).
     pub below_seq: Option<u64>,
+    /// Only while this agent holds the conversation (a transfer by its holder).
+    pub held_by: Option<String>,
     pub change: Change,
     /// The event; its sequence number is set when stored.
     pub event: Event,
@@ -85,7 +90,7 @@ pub struct Append {
 impl Append {
     /// An append of `event` with no conditions and no change.
     pub fn event(conversation_id: &str, event: Event) -> Self {
-        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, below_seq: None, change: Change::default(), event }
+        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, below_seq: None, held_by: None, change: Change::default(), event }
     }
 
     /// A state change, only while the status is one of `from`.
@@ -97,6 +102,7 @@ impl Append {
             only_if: from.to_vec(),
             owner: None,
             below_seq: None,
+            held_by: None,
             change: Change { state: Some(state), ..Change::default() },
             event,
         }
@@ -362,6 +368,15 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
             q.bind(Arg::Int(now)).push(" WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ").bind(Arg::Text(id.into())).push(")");
             tx.execute(&q).await?;
         }
+        Some(HandoffMark::Transferred { agent_id }) => {
+            let mut q = Sql::new("UPDATE handoffs SET resolved_at = ");
+            q.bind(Arg::Int(now)).push(" WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ").bind(Arg::Text(id.into())).push(")");
+            tx.execute(&q).await?;
+            let mut q = Sql::new("INSERT INTO handoffs (conversation_id, reason, queued_at, claimed_at, agent_id) SELECT id, COALESCE(handoff_reason, 'requested'), ");
+            q.bind(Arg::Int(now)).push(", ").bind(Arg::Int(now)).push(", ").bind(Arg::Text(agent_id.clone()));
+            q.push(" FROM conversations WHERE id = ").bind(Arg::Text(id.into()));
+            tx.execute(&q).await?;
+        }
         None => {}
     }
     replies_due(tx, id, &event, a.client_id.as_deref(), &after, c.state.is_some()).await?;
@@ -427,6 +442,9 @@ fn update_statement(a: &Append, now: i64) -> StoreResult<Sql> {
     }
     if let Some(cap) = a.below_seq {
         sql.push(" AND last_seq < ").bind(Arg::Int(cap.min(i64::MAX as u64) as i64));
+    }
+    if let Some(holder) = &a.held_by {
+        sql.push(" AND agent_id = ").bind(Arg::Text(holder.clone()));
     }
     if let Some(agent) = &c.claim_for {
         sql.push(" AND EXISTS (SELECT 1 FROM agents a WHERE a.id = ").bind(Arg::Text(agent.clone()));

@@ -30,6 +30,8 @@ pub struct ConversationRow {
     pub agent_id: Option<String>,
     pub handoff_reason: Option<String>,
     pub contact: Option<String>,
+    /// When it entered the queue (last time).
+    pub queued_ms: Option<i64>,
 }
 
 /// Which conversations a list shows.
@@ -61,6 +63,16 @@ pub struct Listed {
     pub preview: String,
     /// The shopper's name from the ledger, for identified shoppers.
     pub shopper_name: Option<String>,
+    /// The conversation's language.
+    pub locale: String,
+}
+
+/// A queued conversation, in serving order, as routing needs it.
+#[derive(Clone, Debug)]
+pub struct Waiting {
+    pub id: String,
+    pub locale: String,
+    pub queued_ms: i64,
 }
 
 impl Store {
@@ -86,7 +98,7 @@ impl Store {
     /// A conversation's row.
     pub async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRow>> {
         let row = sqlx::query(
-            "SELECT shopper_id, merchant_id, identified, state, status, last_seq, created_at, locale, agent_id, handoff_reason, contact
+            "SELECT shopper_id, merchant_id, identified, state, status, last_seq, created_at, locale, agent_id, handoff_reason, contact, queued_at
              FROM conversations WHERE id = $1",
         )
         .bind(id)
@@ -105,6 +117,7 @@ impl Store {
                 agent_id: col(&r, 8)?,
                 handoff_reason: col(&r, 9)?,
                 contact: col(&r, 10)?,
+                queued_ms: col(&r, 11)?,
             })
         })
         .transpose()
@@ -155,7 +168,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT c.id, c.status, c.state, c.handoff_reason, c.priority, c.queued_at, c.contact, c.last_topic, c.last_shopper_text,
-                    CASE WHEN c.identified = 1 THEN l.name END
+                    CASE WHEN c.identified = 1 THEN l.name END, c.locale
              FROM conversations c LEFT JOIN ledger_shoppers l ON l.shopper_id = c.shopper_id
              WHERE {condition} ORDER BY {order_by}"
         );
@@ -183,16 +196,30 @@ impl Store {
                     topic: col(r, 7)?,
                     preview: col::<Option<String>>(r, 8)?.unwrap_or_default(),
                     shopper_name: col(r, 9)?,
+                    locale: col(r, 10)?,
                 })
             })
             .collect()
     }
 
-    /// Ids of the queued conversations, in serving order.
-    pub async fn queued_ids(&self) -> StoreResult<Vec<String>> {
-        let sql = format!("SELECT id FROM conversations WHERE status = 'queued' ORDER BY priority DESC, queued_at ASC, {} ASC", self.row_order());
+    /// The queued conversations, in serving order.
+    pub async fn queued(&self) -> StoreResult<Vec<Waiting>> {
+        let sql = format!(
+            "SELECT id, locale, queued_at FROM conversations WHERE status = 'queued' ORDER BY priority DESC, queued_at ASC, {} ASC",
+            self.row_order()
+        );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| col(r, 0)).collect()
+        rows.iter().map(|r| Ok(Waiting { id: col(r, 0)?, locale: col(r, 1)?, queued_ms: col::<Option<i64>>(r, 2)?.unwrap_or(0) })).collect()
+    }
+
+    /// Raises a queued conversation's priority to `priority` (never lowers it); whether it did.
+    pub async fn raise_priority(&self, id: &str, priority: i64) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE conversations SET priority = $1 WHERE id = $2 AND status = 'queued' AND priority < $1")
+            .bind(priority)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// A queued conversation's place in the queue now (1 = next), counted in the index; `None`

@@ -16,6 +16,7 @@ mod exec;
 mod ledger;
 mod merchants;
 mod metrics;
+mod notes;
 mod notify;
 mod sessions;
 mod sql;
@@ -30,11 +31,12 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 pub use admin::{AgentListing, Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHOPPER};
-pub use agents::{AgentProfileRow, Capacity, NewAgent};
+pub use agents::{split_languages, AgentProfileRow, Capacity, NewAgent, OnlineAgent};
 pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, Owner, QueueEntry};
-pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation};
+pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation, Waiting};
 pub use merchants::StoredMerchant;
 pub use metrics::Figures;
+pub use notes::NewNoteRow;
 pub use notify::{instance_id, Notice, NoticeKind};
 pub use sessions::{NewSession, StoredSession};
 

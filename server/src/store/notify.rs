@@ -40,6 +40,8 @@ pub enum NoticeKind {
     QueueChanged { ids: Vec<String> },
     /// An agent's profile (presence, capacity, load) changed.
     Profile { agent_id: String },
+    /// An internal note was written on a conversation held by `holder`.
+    Note { note_id: String, holder: String },
     /// A shopper session ended (logout): forget it.
     SessionEnded { token_hash: String },
     /// Notifications may have been lost (the listener reconnected): every stream re-reads its log.
@@ -78,6 +80,7 @@ pub fn encode(kind: &NoticeKind) -> String {
         NoticeKind::Profile { agent_id } => format!("p {agent_id}"),
         NoticeKind::Resync => "r".into(),
         NoticeKind::SessionEnded { token_hash } => format!("s {token_hash}"),
+        NoticeKind::Note { note_id, holder } => format!("n {note_id} {holder}"),
     }
 }
 
@@ -109,6 +112,7 @@ pub fn decode(payload: &str) -> Vec<Notice> {
                 ["p", a] => NoticeKind::Profile { agent_id: a.to_string() },
                 ["r"] => NoticeKind::Resync,
                 ["s", h] => NoticeKind::SessionEnded { token_hash: h.to_string() },
+                ["n", n, h] => NoticeKind::Note { note_id: n.to_string(), holder: h.to_string() },
                 _ => return None,
             };
             Some(Notice { instance: instance.to_string(), kind })
@@ -228,6 +232,7 @@ mod tests {
             NoticeKind::Profile { agent_id: "a9".into() },
             NoticeKind::Resync,
             NoticeKind::SessionEnded { token_hash: "ab12".into() },
+            NoticeKind::Note { note_id: "n1".into(), holder: "a1".into() },
         ];
         let payloads = pack(&kinds);
         assert_eq!(payloads.len(), 1);

@@ -7,6 +7,7 @@ mod agents;
 mod cluster;
 mod conversations;
 mod crash;
+mod desk;
 mod errors;
 mod helpers;
 mod identity;
