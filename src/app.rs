@@ -644,6 +644,7 @@ fn MessageView(entry: Entry, strings: &'static Strings, env: BlockEnv, ctl: Ctl)
     view! {
         <article class=class data-testid="message" data-author=author_id(entry.author)>
             <span class="tandem-visually-hidden">{who}": "</span>
+            {entry.while_you_wait.then(|| view! { <p class="tandem-message__label" data-testid="while-you-wait">{strings.while_you_wait}</p> })}
             <div class="tandem-message__body">
                 {entry.blocks.into_iter().map(|b| view! { <BlockView block=b env=env/> }).collect_view()}
             </div>
@@ -686,10 +687,12 @@ fn Status(ctl: Ctl, strings: &'static Strings) -> impl IntoView {
                 t.push(' ');
                 t.push_str(&fill(strings.wait_minutes, "n", &secs.div_ceil(60).max(1).to_string()));
             }
+            t.push(' ');
+            t.push_str(strings.keep_writing);
             Some(t)
         }
         ConversationState::WithAgent { agent_name } => Some(fill(strings.with_agent, "name", &agent_name)),
-        ConversationState::AwaitingReply { .. } => Some(strings.awaiting_reply.to_string()),
+        ConversationState::AwaitingReply { .. } => Some(format!("{} {}", strings.awaiting_reply, strings.keep_writing)),
         ConversationState::Resolved { .. } => Some(strings.resolved.to_string()),
     };
     view! {

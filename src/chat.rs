@@ -26,6 +26,8 @@ pub struct Entry {
     pub text: String,
     pub blocks: Vec<Block>,
     pub delivery: RwSignal<Delivery>,
+    /// An assistant answer given while the shopper waits for a person.
+    pub while_you_wait: bool,
 }
 
 impl Entry {
@@ -39,6 +41,7 @@ impl Entry {
             text: m.text.clone(),
             blocks: m.blocks.clone(),
             delivery: RwSignal::new(Delivery::Sent),
+            while_you_wait: m.meta.as_ref().is_some_and(|meta| meta.while_you_wait),
         }
     }
 
@@ -52,6 +55,7 @@ impl Entry {
             text: text.into(),
             blocks: vec![Block::Paragraph { text: text.into() }],
             delivery: RwSignal::new(Delivery::Sending),
+            while_you_wait: false,
         }
     }
 }

@@ -26,6 +26,7 @@ catalogue! {
     start_failed, try_again, chars_left, opens_new_tab, email_label, email_submit, email_thanks,
     email_invalid, rate_prompt, rate_star, rate_comment_label, rate_submit, rate_thanks, new_conversation,
     offline, err_network, err_busy, err_server, err_too_long, err_empty, err_closed, err_other,
+    while_you_wait, keep_writing,
 }
 
 /// English, the fallback for every other language.
@@ -78,6 +79,8 @@ pub const EN: Strings = Strings {
     err_empty: "The message is empty.",
     err_closed: "This conversation has ended. Start a new conversation to continue.",
     err_other: "That didn't work. Please try again, or talk to a person.",
+    while_you_wait: "While you wait",
+    keep_writing: "You can keep writing: the team will see your messages, and I'll still answer questions about your payments meanwhile.",
 };
 
 /// Swedish.
@@ -130,6 +133,8 @@ pub const SV: Strings = Strings {
     err_empty: "Meddelandet är tomt.",
     err_closed: "Den här konversationen är avslutad. Starta en ny konversation för att fortsätta.",
     err_other: "Det fungerade inte. Försök igen eller prata med en person.",
+    while_you_wait: "Medan du väntar",
+    keep_writing: "Du kan fortsätta skriva: teamet ser dina meddelanden, och jag svarar på frågor om dina betalningar under tiden.",
 };
 
 /// German.
@@ -182,6 +187,8 @@ pub const DE: Strings = Strings {
     err_empty: "Die Nachricht ist leer.",
     err_closed: "Dieses Gespräch ist beendet. Starte ein neues Gespräch, um weiterzuschreiben.",
     err_other: "Das hat nicht geklappt. Bitte versuche es noch einmal oder sprich mit einem Menschen.",
+    while_you_wait: "Während Sie warten",
+    keep_writing: "Sie können weiterschreiben: Das Team sieht Ihre Nachrichten, und ich beantworte in der Zwischenzeit weiter Fragen zu Ihren Zahlungen.",
 };
 
 /// Arabic (right to left; the widget sets `dir="rtl"`).
@@ -234,6 +241,8 @@ pub const AR: Strings = Strings {
     err_empty: "الرسالة فارغة.",
     err_closed: "انتهت هذه المحادثة. ابدأ محادثة جديدة للمتابعة.",
     err_other: "لم ينجح ذلك. يُرجى المحاولة مرة أخرى أو التحدث إلى شخص.",
+    while_you_wait: "أثناء انتظارك",
+    keep_writing: "يمكنك متابعة الكتابة: سيرى الفريق رسائلك، وسأواصل في هذه الأثناء الإجابة عن أسئلتك حول مدفوعاتك.",
 };
 
 /// Every catalogue with its language subtag, English first.

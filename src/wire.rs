@@ -4,12 +4,12 @@
 //! Why: serde's generic visitors were the largest part of the widget's Wasm, and the first open is
 //! counted in bytes (budget 150 KB brotli). The wire format stays the protocol crate's; the
 //! browser tests check these readers against JSON written by serde (`tests/render.rs`).
-//! Reply metadata (`meta`) is not read: the widget never shows it.
+//! Of reply metadata (`meta`) only `while_you_wait` is read: the widget shows nothing else of it.
 
 use js_sys::{Array, Object, Reflect, JSON};
 use tandem_protocol::{
     Action, Author, Block, Button, Conversation, ConversationState, CreateSession, Event, Field, MerchantConfig,
-    Message, Money, SendAck, Session, Shopper, Theme, Value,
+    Message, Money, ReplyMeta, SendAck, Session, Shopper, Theme, Value,
 };
 use wasm_bindgen::JsValue;
 
@@ -146,7 +146,13 @@ impl FromJs for Message {
             text: str_(v, "text")?,
             blocks: list(v, "blocks", Block::from_js)?,
             created_at: str_(v, "created_at")?,
-            meta: None,
+            meta: get(&get(v, "meta"), "while_you_wait").as_bool().filter(|w| *w).map(|_| ReplyMeta {
+                topic: String::new(),
+                confidence: 0.0,
+                sources: Vec::new(),
+                handoff: None,
+                while_you_wait: true,
+            }),
         })
     }
 }

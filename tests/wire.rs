@@ -89,10 +89,14 @@ fn messages_events_and_states_read_back_exactly() {
 #[wasm_bindgen_test]
 fn reply_metadata_is_skipped_and_malformed_input_is_refused() {
     let mut m = message(Author::Assistant, vec![]);
-    m.meta = Some(ReplyMeta { topic: "late_fee".into(), confidence: 0.9, sources: vec!["kb/late-fee".into()], handoff: None });
+    m.meta = Some(ReplyMeta { topic: "late_fee".into(), confidence: 0.9, sources: vec!["kb/late-fee".into()], handoff: None, while_you_wait: false });
     let back: Message = wire::parse(&serde_json::to_string(&m).unwrap()).unwrap();
     assert_eq!(back.meta, None);
     assert_eq!(back.text, m.text);
+    // Only "while you wait" is read of the metadata.
+    m.meta.as_mut().unwrap().while_you_wait = true;
+    let back: Message = wire::parse(&serde_json::to_string(&m).unwrap()).unwrap();
+    assert!(back.meta.is_some_and(|meta| meta.while_you_wait && meta.topic.is_empty() && meta.sources.is_empty()));
     assert!(wire::parse::<Event>(r#"{"type":"state","seq":1,"state":{"status":"queued"}}"#).is_err());
     assert!(wire::parse::<Block>(r#"{"type":"html","text":"<b>x</b>"}"#).is_err());
     assert!(wire::parse::<Message>("not json").is_err());

@@ -7,8 +7,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
 use serde_json::json;
 use tandem_protocol::{
-    AgentConversation, AgentLogin, AgentProfile, ConversationState, ErrorBody, Presence, QueueItem, QueueSnapshot,
-    SendAck, SendMessage, Typing,
+    AgentConversation, AgentLogin, AgentProfile, Colleague, ConversationState, Draft, ErrorBody, NewNote, Note, Presence,
+    QueueItem, QueueSnapshot, SendAck, SendMessage, Transfer, Typing,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -60,7 +60,7 @@ impl ApiError {
 }
 
 /// One HTTP call through the browser's `fetch`, JSON in and out.
-async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, ApiError> {
+pub(crate) async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, ApiError> {
     let network = |e: JsValue| ApiError::Network(format!("{e:?}"));
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
     let headers = Headers::new().map_err(network)?;
@@ -91,12 +91,12 @@ async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String
     }
 }
 
-async fn send<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> Result<T, ApiError> {
+pub(crate) async fn send<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> Result<T, ApiError> {
     let json = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
     call(method, path, Some(json)).await
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     call("GET", path, None).await
 }
 
@@ -163,4 +163,24 @@ pub async fn handback(id: &str) -> Result<ConversationState, ApiError> {
 /// `POST /v1/agent/conversations/{id}/resolve`.
 pub async fn resolve(id: &str) -> Result<ConversationState, ApiError> {
     send("POST", &format!("/v1/agent/conversations/{id}/resolve"), &json!({})).await
+}
+
+/// `POST /v1/agent/conversations/{id}/notes`: an internal note.
+pub async fn add_note(id: &str, text: &str) -> Result<Note, ApiError> {
+    send("POST", &format!("/v1/agent/conversations/{id}/notes"), &NewNote { text: text.into() }).await
+}
+
+/// `GET /v1/agent/colleagues`: who else is online.
+pub async fn colleagues() -> Result<Vec<Colleague>, ApiError> {
+    get("/v1/agent/colleagues").await
+}
+
+/// `POST /v1/agent/conversations/{id}/transfer`: to a colleague, or (`to` absent) to the queue.
+pub async fn transfer(id: &str, to: Option<String>, note: &str) -> Result<ConversationState, ApiError> {
+    send("POST", &format!("/v1/agent/conversations/{id}/transfer"), &Transfer { to_agent_id: to, note: note.into() }).await
+}
+
+/// `GET /v1/agent/conversations/{id}/draft`: the assistant's suggestion, if it has one.
+pub async fn draft(id: &str) -> Result<Option<Draft>, ApiError> {
+    get(&format!("/v1/agent/conversations/{id}/draft")).await
 }

@@ -262,6 +262,11 @@ fn apply_event(ctl: Ctl, event: AgentEvent) {
             }
             ctl.profile.set(Some(profile));
         }
+        AgentEvent::Note { note } => {
+            if let Some(t) = ctl.thread(&note.conversation_id) {
+                t.add_note(note);
+            }
+        }
         AgentEvent::Conversation { conversation_id, event } => match ctl.thread(&conversation_id) {
             Some(t) => {
                 let on_screen = ctl.selected.get_untracked().as_deref() == Some(conversation_id.as_str());
@@ -456,6 +461,10 @@ fn Header() -> impl IntoView {
             <Nav/>
             <p class="console-header__agent" data-testid="agent-status">
                 <span>{name}</span>
+                {move || {
+                    let languages = ctl.profile.with(|p| p.as_ref().map(|p| p.languages.join(", ")).unwrap_or_default());
+                    (!languages.is_empty()).then(|| view! { <span class="console-muted" data-testid="agent-languages">{languages}</span> })
+                }}
                 <span class="console-presence" class:console-presence--online=online>
                     {move || if online() { "Online" } else { "Offline" }}
                 </span>

@@ -64,7 +64,7 @@ pub fn QueuePanel() -> impl IntoView {
                 // Keyed by id and the fields that change, so unchanged items keep their DOM (and focus).
                 <For
                     each=move || ctl.queue.get().items
-                    key=|i| (i.conversation_id.clone(), i.status.clone(), i.position, i.contact.clone(), i.preview.clone(), i.priority)
+                    key=|i| (i.conversation_id.clone(), i.status.clone(), i.position, i.contact.clone(), i.preview.clone(), i.priority, i.reserved_until.clone())
                     let:item
                 >
                     <QueueEntry item=item/>
@@ -83,6 +83,20 @@ fn QueueEntry(item: QueueItem) -> impl IntoView {
     let awaiting = item.status == "awaiting_reply";
     let topic = item.topic.as_deref().map(format::topic).unwrap_or_else(|| "No topic yet".into());
     let who = item.shopper_name.clone().unwrap_or_else(|| "Anonymous shopper".into());
+    let reserved_ms = item.reserved_until.as_deref().and_then(format::instant_ms);
+    let locale = item.locale.clone().unwrap_or_default();
+    let speaks = {
+        let locale = locale.clone();
+        move || ctl.profile.with(|p| p.as_ref().is_some_and(|p| p.languages.contains(&locale)))
+    };
+    // Reserved for colleagues who speak the shopper's language, for a little while.
+    let reserved = {
+        let locale = locale.clone();
+        move || {
+            let left = reserved_ms? - ctl.now.get();
+            (left > 0.0 && !speaks()).then(|| format!("Waiting for a colleague who speaks {locale} (about {} s)", (left / 1000.0).ceil()))
+        }
+    };
     let id = item.conversation_id.clone();
     let claim = move |_| {
         let id = id.clone();
@@ -96,6 +110,9 @@ fn QueueEntry(item: QueueItem) -> impl IntoView {
                     <span class="console-badge console-badge--priority" data-testid="priority">"Priority"</span>
                 })}
                 {awaiting.then(|| view! { <span class="console-badge">"Awaiting reply"</span> })}
+                {(!locale.is_empty()).then(|| view! {
+                    <span class="console-badge" data-testid="queue-locale" title="The shopper's language">{locale.clone()}</span>
+                })}
                 <strong class="console-queue-item__topic">{topic.clone()}</strong>
             </p>
             <p class="console-queue-item__who">
@@ -108,6 +125,7 @@ fn QueueEntry(item: QueueItem) -> impl IntoView {
                 <span data-testid="waiting">{waiting}</span>
                 {item.contact.clone().map(|c| view! { " · email: "<span data-testid="contact">{c}</span> })}
             </p>
+            {move || reserved().map(|r| view! { <p class="console-queue-item__reserved" data-testid="reserved">{r}</p> })}
             <button type="button" class="console-button console-button--small" data-testid="claim" on:click=claim>
                 "Claim"<span class="console-visually-hidden">" conversation about "{topic}</span>
             </button>

@@ -815,6 +815,7 @@ mod tests {
                 confidence: 0.93,
                 sources: vec!["kb/pay-in-4".into()],
                 handoff: None,
+                while_you_wait: false,
             }),
         }
     }
