@@ -270,7 +270,12 @@ fn apply_event(ctl: Ctl, event: AgentEvent) {
         AgentEvent::Conversation { conversation_id, event } => match ctl.thread(&conversation_id) {
             Some(t) => {
                 let on_screen = ctl.selected.get_untracked().as_deref() == Some(conversation_id.as_str());
+                // A new question from the shopper: the assistant's suggestion follows it.
+                let asked = matches!(&event, tandem_protocol::Event::Message { message } if message.author == tandem_protocol::Author::Shopper);
                 t.apply(event, on_screen);
+                if asked {
+                    conversation::draft::refresh(t);
+                }
             }
             // A conversation assigned to this agent that the console does not show yet.
             None if event.seq().is_some() => spawn_local(refresh_mine(ctl, false)),

@@ -750,6 +750,8 @@ mod tests {
             preview: String::new(),
             contact: None,
             shopper_name: None,
+            locale: None,
+            reserved_until: None,
         }
     }
 

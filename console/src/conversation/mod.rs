@@ -5,7 +5,7 @@
 //! `draft.rs` (the suggested reply), `transfer.rs`, `details.rs` (summary and account panels).
 
 mod details;
-mod draft;
+pub mod draft;
 mod reply;
 mod transcript;
 mod transfer;
@@ -242,7 +242,6 @@ impl Thread {
                     if !on_screen {
                         self.unread.update(|n| *n += 1);
                     }
-                    draft::refresh(*self);
                 }
                 self.upsert(&message);
             }
