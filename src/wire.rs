@@ -231,6 +231,7 @@ impl FromJs for MerchantConfig {
                 launcher_label: str_(&t, "launcher_label")?,
             },
             support_hours: str_(v, "support_hours")?,
+            email: get(v, "email").as_bool().unwrap_or(false),
         })
     }
 }
