@@ -9,7 +9,7 @@
 use js_sys::{Array, Object, Reflect, JSON};
 use tandem_protocol::{
     Action, Author, Block, Button, Conversation, ConversationState, CreateSession, Event, Field, MerchantConfig,
-    Message, Money, ReplyMeta, SendAck, Session, Shopper, Theme, Value,
+    Message, Money, Reopened, ReplyMeta, SendAck, Session, Shopper, Theme, Value,
 };
 use wasm_bindgen::JsValue;
 
@@ -208,6 +208,12 @@ impl FromJs for Session {
             locale: str_(v, "locale")?,
             expires_at: str_(v, "expires_at")?,
         })
+    }
+}
+
+impl FromJs for Reopened {
+    fn from_js(v: &JsValue) -> R<Self> {
+        Ok(Reopened { session: Session::from_js(&get(v, "session"))?, conversation_id: str_(v, "conversation_id")? })
     }
 }
 
