@@ -79,7 +79,7 @@ pub fn TranscriptEmail(env: FormEnv) -> impl IntoView {
                         <input id="tandem-transcript-email" type="email" autocomplete="email" inputmode="email"
                             data-testid="transcript-address"
                             prop:value=move || email.get() on:input:target=move |ev| email.set(ev.target().value())/>
-                        <button type="submit" class="tandem-button">{s.transcript_send}</button>
+                        <button type="submit" class="tandem-button" data-testid="transcript-send">{s.transcript_send}</button>
                     </div>
                 </form>
             </Show>
