@@ -122,8 +122,15 @@ async fn a_transcript_is_emailed_without_internal_notes() {
     let (token, conv, kim) = left_an_address(&app, "alex.transcript@example.org").await;
     agent_reply(&app, &kim, &conv, "k-1", "Kim here: the refund left us on Monday.").await;
     sink.wait_for(1, Duration::from_secs(10)).await;
-    // An internal note on the conversation (written straight to its table).
-    note(&app, &conv, "INTERNAL: shopper sounded annoyed, check chargeback risk").await;
+    // An internal note on the conversation.
+    let res = app
+        .agent_req(&kim, Method::POST, &format!("/v1/agent/conversations/{conv}/notes"))
+        .json(&json!({"text": "INTERNAL: shopper sounded annoyed, check chargeback risk"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(table(&app, "notes").await.iter().any(|r| r.contains("chargeback")), "the note is stored");
 
     // No address given: the one the shopper left.
     let url = app.url(&format!("/v1/conversations/{conv}/transcript-email"));
@@ -224,24 +231,4 @@ async fn plaintext_smtp_to_another_machine_stops_the_start() {
 /// Rows of one table, as text.
 async fn table(app: &TestApp, name: &str) -> Vec<String> {
     app.state.store.dump_all_tables().await.unwrap().into_iter().find(|(t, _)| t == name).map(|(_, rows)| rows).unwrap_or_default()
-}
-
-/// Writes an agent's internal note straight into the `notes` table.
-async fn note(app: &TestApp, conv: &str, text: &str) {
-    use sqlx::any::AnyPoolOptions;
-    sqlx::any::install_default_drivers();
-    let url = tandem_server::store::database_url(app.state.config.database_url.as_deref(), &app.state.config.data_dir).unwrap();
-    let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-    sqlx::query("INSERT INTO notes (id, conversation_id, agent_id, author_name, kind, text, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind("note-1")
-        .bind(conv)
-        .bind("kim")
-        .bind("Kim")
-        .bind("note")
-        .bind(text)
-        .bind(tandem_server::store::now_ms())
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
 }
