@@ -1,6 +1,7 @@
 //! Retention: a background job deletes conversations (with their messages and handoffs) some days
 //! after their last activity, forgets shoppers' contact details sooner (and the emails sent to
-//! them), and removes expired sessions and email links. Deleting goes in batches, so a large backlog never holds the database for long.
+//! them), and removes expired sessions and email links. Deleting goes in batches, so a large
+//! backlog never holds the database for long.
 
 use std::time::Duration;
 

@@ -162,6 +162,25 @@ async fn a_transcript_is_emailed_without_internal_notes() {
 }
 
 #[tokio::test]
+async fn retention_deletes_sent_emails_with_the_contact_details_and_expired_links() {
+    use tandem_server::admin::retention::sweep;
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(with_smtp(sink.url())).await;
+    let (_, conv, kim) = left_an_address(&app, "alex.retention@example.org").await;
+    agent_reply(&app, &kim, &conv, "k-1", "Kim here.").await;
+    sink.wait_for(1, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!((table(&app, "email_outbox").await.len(), table(&app, "email_links").await.len()), (1, 1));
+    let now = tandem_server::store::now_ms();
+    let day = 86_400_000;
+    assert_eq!(sweep(&app.state.store, 30, 7, now).await.unwrap().emails, 0, "nothing is old yet");
+    // Eight days on: the link (7 days) has expired and the email is as old as the contact details.
+    let swept = sweep(&app.state.store, 30, 7, now + 8 * day).await.unwrap();
+    assert_eq!((swept.contacts, swept.emails), (1, 2));
+    assert!(table(&app, "email_outbox").await.is_empty() && table(&app, "email_links").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_transcript_needs_an_address_when_none_was_left() {
     let sink = SmtpSink::start().await;
     let app = spawn_app_with(with_smtp(sink.url())).await;
