@@ -2,7 +2,7 @@
 //! `Result<T, ApiError>`. Calls go to the widget's own origin; JSON is read and written by
 //! [`crate::wire`] (no serde in the widget's Wasm).
 
-use tandem_protocol::{Conversation, ConversationState, CreateSession, MerchantConfig, SendAck, Session};
+use tandem_protocol::{Conversation, ConversationState, CreateSession, MerchantConfig, Reopened, SendAck, Session};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
@@ -157,6 +157,18 @@ pub async fn handoff(token: &str, id: &str) -> Result<ConversationState, ApiErro
 /// `POST /v1/conversations/{id}/contact`: the email to answer at while no one is available.
 pub async fn leave_contact(token: &str, id: &str, email: &str) -> Result<ConversationState, ApiError> {
     call("POST", &format!("/v1/conversations/{id}/contact"), Some(token), Some(Obj::default().str("email", email).json())).await
+}
+
+/// `POST /v1/reopen`: an email link's token (once) for a session and the conversation to show.
+pub async fn reopen(token: &str) -> Result<Reopened, ApiError> {
+    call("POST", "/v1/reopen", None, Some(Obj::default().str("token", token).json())).await
+}
+
+/// `POST /v1/conversations/{id}/transcript-email`: the transcript to `email` (the address left
+/// earlier when empty).
+pub async fn transcript_email(token: &str, id: &str, email: &str) -> Result<(), ApiError> {
+    let body = Obj::default().opt_str("email", (!email.is_empty()).then_some(email)).json();
+    call::<Ignored>("POST", &format!("/v1/conversations/{id}/transcript-email"), Some(token), Some(body)).await.map(|_| ())
 }
 
 /// `POST /v1/conversations/{id}/rating`.

@@ -57,6 +57,10 @@ struct Ctl {
     /// Who the current session belongs to: (identified, shopper id). Kept in memory because the
     /// browser may refuse the iframe any storage.
     who: StoredValue<Option<(bool, String)>>,
+    /// A sentence about how opening an email's link went (when it did not).
+    notice: RwSignal<Option<&'static str>>,
+    /// Email is configured (the merchant config says): the transcript can be emailed.
+    email_on: RwSignal<bool>,
 }
 
 impl Ctl {
@@ -170,10 +174,15 @@ async fn start(ctl: Ctl) {
         }
     }
     let m = merchant(ctl);
+    let mut reopened = crate::email::reopen(ctl.boot, ctl.notice, ctl.who).await;
     let mut attempts = 0;
     let conversation = loop {
         attempts += 1;
-        let token = match ensure_session(ctl).await {
+        let session = match reopened.take() {
+            Some(t) => Ok(t),
+            None => ensure_session(ctl).await,
+        };
+        let token = match session {
             Ok(t) => t,
             Err(e) => return ctl.phase.set(Phase::Failed(e.shopper_text(ctl.strings()).to_string())),
         };
@@ -461,6 +470,8 @@ pub fn App() -> impl IntoView {
         offline: RwSignal::new(web_sys::window().is_some_and(|w| !w.navigator().on_line())),
         creating: StoredValue::new(false),
         who: StoredValue::new(None),
+        notice: RwSignal::new(None),
+        email_on: RwSignal::new(false),
     };
     watch_connectivity(ctl);
     let composer_ref = NodeRef::<Textarea>::new();
@@ -525,6 +536,7 @@ pub fn App() -> impl IntoView {
         spawn_local(async move {
             if let Ok(cfg) = api::merchant_config(&merchant).await {
                 ctl.title.set(Some(cfg.provider_name));
+                ctl.email_on.set(cfg.email);
                 theme.set(Some((cfg.theme.accent, cfg.theme.on_accent)));
             }
         });
@@ -572,6 +584,9 @@ pub fn App() -> impl IntoView {
             </header>
             <Transcript ctl=ctl strings=strings env=env/>
             <Status ctl=ctl strings=strings/>
+            <Show when=move || ctl.email_on.get() && ctl.chat.entries.with(|e| !e.is_empty())>
+                <crate::email::TranscriptEmail env=FormEnv { token: ctl.token, conversation: ctl.conversation, strings }/>
+            </Show>
             <Composer strings=strings node_ref=composer_ref on_send=Callback::new(move |t| send(ctl, t))
                 on_typing=Callback::new(move |_| shopper_typing(ctl))/>
         </div>
@@ -706,6 +721,7 @@ fn Status(ctl: Ctl, strings: &'static Strings) -> impl IntoView {
                 }.into_any()),
                 Phase::Ready => None,
             }}
+            {move || ctl.notice.get().map(|t| view! { <p class="tandem-status__warning" data-testid="reopen-notice">{t}</p> })}
             {move || if ctl.offline.get() {
                 Some(view! { <p class="tandem-status__warning" data-testid="offline">{strings.offline}</p> })
             } else {

@@ -1,4 +1,5 @@
-//! What the widget learns from its URL: `/embed/?merchant=..&host=..&locale=..&auth=pending&mode=app`.
+//! What the widget learns from its URL: `/embed/?merchant=..&host=..&locale=..&auth=pending&mode=app`
+//! (and `&reopen=..` from an email's link).
 
 use web_sys::UrlSearchParams;
 
@@ -18,6 +19,9 @@ pub struct Boot {
     /// An identity token the native app passed in the URL fragment (`#token=...`); the fragment is
     /// removed from the address at once, and never reaches a server log.
     pub app_token: Option<String>,
+    /// The token of an email's link that reopens a conversation (`reopen=`); removed from the
+    /// address at once, so a reload does not spend it again.
+    pub reopen: Option<String>,
 }
 
 impl Boot {
@@ -34,6 +38,7 @@ impl Boot {
             identity_pending: get("auth").as_deref() == Some("pending"),
             app: get("mode").as_deref() == Some("app"),
             app_token: take_fragment_token(),
+            reopen: get("reopen").inspect(|_| forget_param("reopen", params.as_ref())),
         }
     }
 }
@@ -47,6 +52,15 @@ fn take_fragment_token() -> Option<String> {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{search}")));
     }
     Some(token)
+}
+
+/// Removes a query parameter from the address (history only; nothing reloads).
+fn forget_param(name: &str, params: Option<&UrlSearchParams>) {
+    let (Some(window), Some(params)) = (web_sys::window(), params) else { return };
+    params.delete(name);
+    if let (Ok(history), Ok(path)) = (window.history(), window.location().pathname()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}?{}", String::from(params.to_string()))));
+    }
 }
 
 /// Whether `s` is a bare `http(s)://host[:port]` origin.

@@ -17,7 +17,7 @@ pub struct FormEnv {
 }
 
 impl FormEnv {
-    fn ids(&self) -> Option<(String, String)> {
+    pub(crate) fn ids(&self) -> Option<(String, String)> {
         Some((self.token.get_untracked()?, self.conversation.get_untracked()?))
     }
 }

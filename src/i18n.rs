@@ -27,6 +27,7 @@ catalogue! {
     email_invalid, rate_prompt, rate_star, rate_comment_label, rate_submit, rate_thanks, new_conversation,
     offline, err_network, err_busy, err_server, err_too_long, err_empty, err_closed, err_other,
     while_you_wait, keep_writing,
+    transcript_open, transcript_send, transcript_sent, reopen_used, reopen_expired, reopen_invalid,
 }
 
 /// English, the fallback for every other language.
@@ -81,6 +82,12 @@ pub const EN: Strings = Strings {
     err_other: "That didn't work. Please try again, or talk to a person.",
     while_you_wait: "While you wait",
     keep_writing: "You can keep writing: the team will see your messages, and I'll still answer questions about your payments meanwhile.",
+    transcript_open: "Email me this conversation",
+    transcript_send: "Send",
+    transcript_sent: "Thanks. We're emailing you this conversation.",
+    reopen_used: "That email link was already used: each link opens the conversation once.",
+    reopen_expired: "That email link has expired. You can start a new conversation here.",
+    reopen_invalid: "That email link doesn't work. You can start a new conversation here.",
 };
 
 /// Swedish.
@@ -135,6 +142,12 @@ pub const SV: Strings = Strings {
     err_other: "Det fungerade inte. Försök igen eller prata med en person.",
     while_you_wait: "Medan du väntar",
     keep_writing: "Du kan fortsätta skriva: teamet ser dina meddelanden, och jag svarar på frågor om dina betalningar under tiden.",
+    transcript_open: "Mejla mig konversationen",
+    transcript_send: "Skicka",
+    transcript_sent: "Tack. Vi mejlar konversationen till dig.",
+    reopen_used: "Länken i mejlet har redan använts: varje länk öppnar konversationen en gång.",
+    reopen_expired: "Länken i mejlet har gått ut. Du kan starta en ny konversation här.",
+    reopen_invalid: "Länken i mejlet fungerar inte. Du kan starta en ny konversation här.",
 };
 
 /// German.
@@ -189,6 +202,12 @@ pub const DE: Strings = Strings {
     err_other: "Das hat nicht geklappt. Bitte versuche es noch einmal oder sprich mit einem Menschen.",
     while_you_wait: "Während Sie warten",
     keep_writing: "Sie können weiterschreiben: Das Team sieht Ihre Nachrichten, und ich beantworte in der Zwischenzeit weiter Fragen zu Ihren Zahlungen.",
+    transcript_open: "Gespräch per E-Mail senden",
+    transcript_send: "Senden",
+    transcript_sent: "Danke. Wir schicken dir das Gespräch per E-Mail.",
+    reopen_used: "Der Link aus der E-Mail wurde schon verwendet: Jeder Link öffnet das Gespräch nur einmal.",
+    reopen_expired: "Der Link aus der E-Mail ist abgelaufen. Du kannst hier ein neues Gespräch starten.",
+    reopen_invalid: "Der Link aus der E-Mail funktioniert nicht. Du kannst hier ein neues Gespräch starten.",
 };
 
 /// Arabic (right to left; the widget sets `dir="rtl"`).
@@ -243,6 +262,12 @@ pub const AR: Strings = Strings {
     err_other: "لم ينجح ذلك. يُرجى المحاولة مرة أخرى أو التحدث إلى شخص.",
     while_you_wait: "أثناء انتظارك",
     keep_writing: "يمكنك متابعة الكتابة: سيرى الفريق رسائلك، وسأواصل في هذه الأثناء الإجابة عن أسئلتك حول مدفوعاتك.",
+    transcript_open: "أرسل لي هذه المحادثة بالبريد الإلكتروني",
+    transcript_send: "إرسال",
+    transcript_sent: "شكرًا. سنرسل إليك هذه المحادثة بالبريد الإلكتروني.",
+    reopen_used: "سبق استخدام الرابط الموجود في الرسالة: كل رابط يفتح المحادثة مرة واحدة فقط.",
+    reopen_expired: "انتهت صلاحية الرابط الموجود في الرسالة. يمكنك بدء محادثة جديدة هنا.",
+    reopen_invalid: "الرابط الموجود في الرسالة لا يعمل. يمكنك بدء محادثة جديدة هنا.",
 };
 
 /// Every catalogue with its language subtag, English first.

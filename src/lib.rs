@@ -10,6 +10,7 @@ pub mod blocks;
 pub mod boot;
 pub mod chat;
 pub mod composer;
+pub mod email;
 pub mod format;
 pub mod handoff;
 pub mod host;

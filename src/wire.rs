@@ -9,7 +9,7 @@
 use js_sys::{Array, Object, Reflect, JSON};
 use tandem_protocol::{
     Action, Author, Block, Button, Conversation, ConversationState, CreateSession, Event, Field, MerchantConfig,
-    Message, Money, ReplyMeta, SendAck, Session, Shopper, Theme, Value,
+    Message, Money, Reopened, ReplyMeta, SendAck, Session, Shopper, Theme, Value,
 };
 use wasm_bindgen::JsValue;
 
@@ -211,6 +211,12 @@ impl FromJs for Session {
     }
 }
 
+impl FromJs for Reopened {
+    fn from_js(v: &JsValue) -> R<Self> {
+        Ok(Reopened { session: Session::from_js(&get(v, "session"))?, conversation_id: str_(v, "conversation_id")? })
+    }
+}
+
 impl FromJs for SendAck {
     fn from_js(v: &JsValue) -> R<Self> {
         Ok(SendAck { message: Message::from_js(&get(v, "message"))?, duplicate: get(v, "duplicate").as_bool().unwrap_or(false) })
@@ -231,6 +237,7 @@ impl FromJs for MerchantConfig {
                 launcher_label: str_(&t, "launcher_label")?,
             },
             support_hours: str_(v, "support_hours")?,
+            email: get(v, "email").as_bool().unwrap_or(false),
         })
     }
 }

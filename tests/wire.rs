@@ -84,6 +84,25 @@ fn messages_events_and_states_read_back_exactly() {
         locale: "sv".into(),
         expires_at: "2026-12-25T00:00:00Z".into(),
     });
+    same(Reopened {
+        session: Session {
+            token: "t".into(),
+            shopper: Shopper { id: "anon-1".into(), name: None, identified: false },
+            locale: "de".into(),
+            expires_at: "2026-12-25T00:00:00Z".into(),
+        },
+        conversation_id: "c-9".into(),
+    });
+    for email in [true, false] {
+        same(MerchantConfig {
+            merchant_id: "nordic-outdoor".into(),
+            name: "Nordic Outdoor".into(),
+            provider_name: "Fjordpay".into(),
+            theme: Theme { accent: "#0b5cad".into(), on_accent: "#ffffff".into(), position: "right".into(), launcher_label: "Help".into() },
+            support_hours: "always".into(),
+            email,
+        });
+    }
 }
 
 #[wasm_bindgen_test]

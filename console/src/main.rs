@@ -5,6 +5,7 @@
 mod api;
 mod app;
 mod conversation;
+mod email;
 mod floor;
 mod format;
 mod history;

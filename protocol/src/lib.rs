@@ -371,6 +371,9 @@ pub struct MerchantConfig {
     pub theme: Theme,
     /// Human support hours, in words, e.g. `08:00–22:00 CET every day`.
     pub support_hours: String,
+    /// Email is configured: the widget offers the transcript by email.
+    #[serde(default)]
+    pub email: bool,
 }
 
 /// The one error body every endpoint answers with on failure.

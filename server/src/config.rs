@@ -108,6 +108,47 @@ pub struct Config {
     /// Where shoppers' account data comes from.
     #[command(flatten)]
     pub ledger: LedgerConfig,
+    /// Email follow-ups (agent replies and transcripts) over SMTP.
+    #[command(flatten)]
+    pub email: EmailConfig,
+}
+
+/// Email follow-ups (`server/src/email/`). Without `--smtp-url` nothing is emailed and the
+/// console says so.
+#[derive(Clone, Default, clap::Args)]
+pub struct EmailConfig {
+    /// The SMTP server: `smtp://host:port` (plain: only to a loopback address, e.g. a local relay),
+    /// `smtp://host:587?tls=required` (STARTTLS), or `smtps://host:465` (TLS); credentials as
+    /// `smtps://user:password@host` (percent-encoded). Give it through the environment variable
+    /// when it holds a password.
+    #[arg(long, env = "TANDEM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of every email, e.g. `Fjordpay Support <support@fjordpay.example>`.
+    #[arg(long, env = "TANDEM_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// Days a link in an email reopens its conversation (once).
+    #[arg(long, env = "TANDEM_EMAIL_LINK_DAYS", default_value_t = 7)]
+    pub email_link_days: u32,
+    /// Seconds before the first retry of an email the SMTP server did not take; doubles per
+    /// attempt, up to an hour.
+    #[arg(long, env = "TANDEM_SMTP_RETRY_SECS", default_value_t = 30)]
+    pub smtp_retry_secs: u64,
+    /// Attempts after which an email is given up (its last error kept in the outbox).
+    #[arg(long, env = "TANDEM_SMTP_MAX_ATTEMPTS", default_value_t = 10)]
+    pub smtp_max_attempts: u32,
+}
+
+impl std::fmt::Debug for EmailConfig {
+    /// Everything, with the URL's password hidden.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailConfig")
+            .field("smtp_url", &self.smtp_url.as_deref().map(crate::store::redact))
+            .field("smtp_from", &self.smtp_from)
+            .field("email_link_days", &self.email_link_days)
+            .field("smtp_retry_secs", &self.smtp_retry_secs)
+            .field("smtp_max_attempts", &self.smtp_max_attempts)
+            .finish()
+    }
 }
 
 /// The provider's account API (`docs/provider-account-api.md`). Without `--ledger-url` the demo
@@ -226,6 +267,7 @@ impl Config {
             session_idle_secs: 1800,
             identity_secret: "test-secret".into(),
             ledger: LedgerConfig::default(),
+            email: EmailConfig { email_link_days: 7, smtp_retry_secs: 30, smtp_max_attempts: 10, ..EmailConfig::default() },
         }
     }
 

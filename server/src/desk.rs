@@ -134,9 +134,15 @@ async fn reply(
     };
     let appended = events::append(&state, append).await?;
     match appended {
-        Appended::New(Event::Message { message }, _) => Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false }))),
+        Appended::New(Event::Message { message }, _) => {
+            crate::email::on_agent_reply(&state, &id, &agent.display_name, &message).await;
+            Ok((StatusCode::CREATED, Json(SendAck { message, duplicate: false })))
+        }
         Appended::Refused(_) => Err(ApiError::conflict("not_assigned", "This conversation is no longer with you.")),
-        Appended::Duplicate(Event::Message { message }) => Ok((StatusCode::OK, Json(SendAck { message, duplicate: true }))),
+        Appended::Duplicate(Event::Message { message }) => {
+            crate::email::on_agent_reply(&state, &id, &agent.display_name, &message).await;
+            Ok((StatusCode::OK, Json(SendAck { message, duplicate: true })))
+        }
         _ => Err(ApiError::Internal("agent reply stored as a non-message event".into())),
     }
 }

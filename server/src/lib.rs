@@ -61,6 +61,8 @@ pub struct AppState {
     pub ledger: Arc<dyn ledger::Ledger>,
     /// Verifies the provider's identity tokens (keys and rules checked at start-up).
     pub identity: Arc<identity::Verifier>,
+    /// Email follow-ups, when `--smtp-url` is set (`email/`).
+    pub email: Option<Arc<email::Email>>,
     /// The origin the widget is served from (`http://localhost:8080`), used for the loader, the
     /// demo page and `postMessage` targets.
     pub public_origin: Arc<str>,
@@ -89,6 +91,7 @@ impl AppState {
         let store = store::Store::open(&url, connections, live::on_commit(hub.clone(), agent_hub.clone())).await?;
         let state = AppState {
             ledger: ledger::from_config(&config.ledger, store.clone())?,
+            email: email::start(&config.email, &store)?,
             identity,
             store,
             hub,

@@ -67,11 +67,13 @@ pub fn action(method: &axum::http::Method, path: &str) -> Option<Action> {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     match parts.as_slice() {
         ["", "v1", "sessions"] => Some(Action::Session),
+        ["", "v1", "reopen"] => Some(Action::Session), // gives a session, like creating one
         ["", "v1", "agent", "login"] => Some(Action::Login),
         ["", "v1", "conversations"] => Some(Action::Message), // starting one carries the first message
         ["", "v1", "conversations", _, "messages"] => Some(Action::Message),
         ["", "v1", "conversations", _, "handoff"] => Some(Action::Handoff),
         ["", "v1", "conversations", _, "contact"] => Some(Action::Contact),
+        ["", "v1", "conversations", _, "transcript-email"] => Some(Action::Contact), // sends to an address typed in
         ["", "v1", "conversations", _, "rating"] => Some(Action::Rating),
         ["", "v1", "conversations", _, "typing"] => Some(Action::Typing),
         _ => None,
@@ -274,6 +276,8 @@ mod tests {
         assert_eq!(action(&Method::POST, "/v1/conversations/abc/messages"), Some(Action::Message));
         assert_eq!(action(&Method::POST, "/v1/conversations/abc/handoff"), Some(Action::Handoff));
         assert_eq!(action(&Method::POST, "/v1/agent/login"), Some(Action::Login));
+        assert_eq!(action(&Method::POST, "/v1/reopen"), Some(Action::Session));
+        assert_eq!(action(&Method::POST, "/v1/conversations/abc/transcript-email"), Some(Action::Contact));
         assert_eq!(action(&Method::GET, "/v1/conversations/abc/events"), None);
         assert_eq!(action(&Method::POST, "/v1/sessions/resume"), None);
     }

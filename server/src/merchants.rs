@@ -73,6 +73,7 @@ async fn config(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
         provider_name: if m.provider_name.is_empty() { state.assistant.pack().provider.clone() } else { m.provider_name },
         theme: m.theme,
         support_hours: state.assistant.voice("", state.config.support_hours).hours_text(),
+        email: state.email.is_some(),
     };
     Ok((
         [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"), (header::CACHE_CONTROL, "public, max-age=300")],

@@ -62,6 +62,7 @@ async fn render(state: &AppState) -> Result<String, ApiError> {
     }
     gauge(&mut out, "tandem_agents_online", "Agents receiving conversations.", "gauge", f.agents_online);
     gauge(&mut out, "tandem_agent_slots", "Conversation slots of online agents.", "gauge", f.agent_slots);
+    crate::email::metrics(state, &mut out).await?;
 
     let instance = crate::store::instance_id();
     let _ = writeln!(

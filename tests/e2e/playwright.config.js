@@ -8,6 +8,9 @@ const path = require('node:path');
 const PORT = Number(process.env.TANDEM_E2E_PORT || 8099);
 const dataDir = path.join(os.tmpdir(), `tandem-e2e-${process.pid}-${Date.now()}`);
 const root = path.resolve(__dirname, '..', '..');
+const target = process.env.CARGO_TARGET_DIR || path.join(root, 'target');
+// Email goes to a local SMTP sink (smtp-sink.js), which specs read over HTTP.
+const sink = require('./smtp-sink');
 
 module.exports = defineConfig({
   testDir: './specs',
@@ -26,12 +29,20 @@ module.exports = defineConfig({
         '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
     },
   },
-  webServer: {
-    command: `${path.join(root, "target", "debug", "tandem-server")} --demo --pack ${path.join(root, "packs", "fjordpay")} --support-hours always --bind 127.0.0.1:${PORT} --data-dir ${dataDir} --today 2026-11-25 --assets-dir ${path.join(root, 'dist')} --demo-dir ${path.join(root, 'demo')} --rate-limit-scale 10`,
-    url: `http://127.0.0.1:${PORT}/v1/merchants/nordic-outdoor/config`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `node ${path.join(__dirname, 'smtp-sink.js')}`,
+      url: `http://127.0.0.1:${sink.HTTP_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
+    {
+      command: `${path.join(target, "debug", "tandem-server")} --demo --pack ${path.join(root, "packs", "fjordpay")} --support-hours always --bind 127.0.0.1:${PORT} --data-dir ${dataDir} --today 2026-11-25 --assets-dir ${path.join(root, 'dist')} --demo-dir ${path.join(root, 'demo')} --rate-limit-scale 10 --smtp-url smtp://127.0.0.1:${sink.SMTP_PORT} --smtp-from support@fjordpay.example --smtp-retry-secs 1`,
+      url: `http://127.0.0.1:${PORT}/v1/merchants/nordic-outdoor/config`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -217,6 +217,12 @@ pub const TEMPLATES: &[(&str, &[(&str, &[&str])])] = &[
         ("transferred", &["agent", "colleague"]),
         ("transferred_to_queue", &["agent"]),
         ("reply_failed", &[]),
+        ("email_reply_subject", &["agent"]),
+        ("email_reply_body", &["agent", "reply", "link", "days"]),
+        ("email_transcript_subject", &[]),
+        ("email_transcript_body", &["transcript"]),
+        ("email_transcript_you", &[]),
+        ("email_transcript_assistant", &[]),
     ]),];
 
 /// The placeholders the engine fills in for `section.key`, or `None` for a key it does not know.

@@ -14,6 +14,7 @@ pub fn DetailsView() -> impl IntoView {
     let current = Memo::new(move |_| ctl.selected.get());
     view! {
         <aside class="console-details" aria-label="Shopper details" tabindex="0">
+            <crate::email::EmailNotice/>
             {move || current.get().and_then(|id| ctl.thread(&id)).map(|t| move || match t.details.get() {
                 Some(d) => view! { <SummaryPanel d=d.clone()/> <AccountPanel account=d.account unavailable=d.account_unavailable/> }.into_any(),
                 None => view! { <p class="console-muted">"Loading the summary…"</p> }.into_any(),

@@ -1,6 +1,7 @@
 //! Retention: a background job deletes conversations (with their messages and handoffs) some days
-//! after their last activity, forgets shoppers' contact details sooner, and removes expired
-//! sessions. Deleting goes in batches, so a large backlog never holds the database for long.
+//! after their last activity, forgets shoppers' contact details sooner (and the emails sent to
+//! them), and removes expired sessions and email links. Deleting goes in batches, so a large
+//! backlog never holds the database for long.
 
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ pub struct Swept {
     pub conversations: u64,
     pub contacts: u64,
     pub sessions: u64,
+    /// Expired email links and old outbox rows.
+    pub emails: u64,
 }
 
 /// One pass at time `now`: conversations idle for `retention_days` (0 keeps them), contact details
@@ -37,6 +40,10 @@ pub async fn sweep(store: &Store, retention_days: u32, contact_days: u32, now: i
     if contact_days > 0 {
         swept.contacts = store.clear_contacts_before(now - i64::from(contact_days) * DAY_MS).await?;
     }
+    // Emails hold an address and the conversation's words: kept no longer than contact details.
+    let email_days = if contact_days > 0 { contact_days } else { retention_days };
+    let email_cutoff = if email_days > 0 { now - i64::from(email_days) * DAY_MS } else { i64::MIN };
+    swept.emails = store.delete_old_email(now, email_cutoff).await?;
     swept.sessions = store.delete_expired_sessions(now).await?;
     Ok(swept)
 }
@@ -50,7 +57,7 @@ pub fn spawn(state: AppState) {
         loop {
             tick.tick().await;
             match sweep(&state.store, state.config.retention_days, state.config.contact_retention_days, now_ms()).await {
-                Ok(s) if s != Swept::default() => tracing::info!(conversations = s.conversations, contacts = s.contacts, sessions = s.sessions, "retention"),
+                Ok(s) if s != Swept::default() => tracing::info!(conversations = s.conversations, contacts = s.contacts, sessions = s.sessions, emails = s.emails, "retention"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "retention pass failed"),
             }

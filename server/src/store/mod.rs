@@ -12,6 +12,7 @@ mod admin;
 mod agents;
 mod append;
 mod conversations;
+mod email;
 mod exec;
 mod ledger;
 mod merchants;
@@ -34,6 +35,7 @@ pub use admin::{AgentListing, Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHO
 pub use agents::{split_languages, AgentProfileRow, Capacity, NewAgent, OnlineAgent};
 pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, Owner, QueueEntry};
 pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation, Waiting};
+pub use email::{ClaimedEmail, EmailFigures, LinkUse, NewEmail};
 pub use merchants::StoredMerchant;
 pub use metrics::Figures;
 pub use notes::NewNoteRow;
