@@ -4,12 +4,14 @@
 mod admin;
 mod assets;
 mod agents;
+mod canned;
 mod cluster;
 mod conversations;
 mod crash;
 mod desk;
 mod errors;
 mod helpers;
+mod history;
 mod identity;
 mod languages;
 mod limits;
