@@ -308,29 +308,30 @@ impl Values {
     }
 }
 
-/// The order being discussed: the last of the shopper's orders mentioned in the transcript, else
-/// the one with the next payment due.
+/// The order being discussed: of the newest message that mentions one of the shopper's orders, the
+/// order it mentions first (a message's subject comes first: "your next payment is for FP-1001 …;
+/// payments on FP-1002 are paused" is about FP-1001); with none mentioned, the order whose payment
+/// is due next.
 pub fn discussed_order<'a>(account: &'a AccountSnapshot, messages: &[Message], today: NaiveDate) -> Option<&'a Order> {
     for m in messages.iter().rev().filter(|m| m.author != Author::System) {
         let text = m.text.to_ascii_lowercase();
-        let last = account.orders.iter().filter_map(|o| last_mention(&text, &o.id.to_ascii_lowercase()).map(|at| (at, o))).max_by_key(|(at, _)| *at);
-        if let Some((_, o)) = last {
+        let first = account.orders.iter().filter_map(|o| first_mention(&text, &o.id.to_ascii_lowercase()).map(|at| (at, o))).min_by_key(|(at, _)| *at);
+        if let Some((_, o)) = first {
             return Some(o);
         }
     }
     account.next_due(today).map(|(o, _)| o)
 }
 
-/// Where `id` last occurs in `text` as a whole word (not inside a longer id).
-fn last_mention(text: &str, id: &str) -> Option<usize> {
+/// Where `id` first occurs in `text` as a whole word (not inside a longer id).
+fn first_mention(text: &str, id: &str) -> Option<usize> {
     if id.is_empty() {
         return None;
     }
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
     text.match_indices(id)
-        .filter(|(at, _)| !word(text[..*at].chars().next_back()) && !word(text[at + id.len()..].chars().next()))
+        .find(|(at, _)| !word(text[..*at].chars().next_back()) && !word(text[at + id.len()..].chars().next()))
         .map(|(at, _)| at)
-        .last()
 }
 
 #[cfg(test)]
@@ -358,11 +359,13 @@ mod tests {
     }
 
     #[test]
-    fn the_last_mentioned_order_of_the_shopper_wins_else_the_next_due() {
+    fn the_newest_message_naming_an_order_of_the_shopper_names_it_first_else_the_next_due() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let account = demo_account(today);
-        let talk = [msg(Author::Shopper, "About FP-1003 and fp-1002?"), msg(Author::Assistant, "Sure."), msg(Author::System, "FP-1001")];
+        let talk = [msg(Author::Shopper, "About FP-1003?"), msg(Author::Shopper, "No: fp-1002, then FP-1003"), msg(Author::Assistant, "Sure."), msg(Author::System, "FP-1001")];
         assert_eq!(discussed_order(&account, &talk, today).unwrap().id, "FP-1002");
+        let talk = [msg(Author::Assistant, "Your next payment is €50.00 for order FP-1001. Payments on FP-1002 are paused.")];
+        assert_eq!(discussed_order(&account, &talk, today).unwrap().id, "FP-1001");
         // Not the shopper's order, or part of a longer id: the next payment's order.
         let talk = [msg(Author::Shopper, "FP-9999 or FP-10034")];
         assert_eq!(discussed_order(&account, &talk, today).unwrap().id, "FP-1001");

@@ -128,14 +128,17 @@ async fn placeholders_are_filled_from_the_demo_shoppers_account_and_the_order_di
     let (sam, kim) = (app.agent_online(0).await, app.agent_online(1).await);
     let token = app.identified_session().await;
     let conv = app.conversation(&token).await;
-    app.send(&token, &conv, "c-1", "Hello, I have a question").await;
-    app.wait_for_messages(&token, &conv, 2).await;
+    app.send(&token, &conv, "c-1", "When is my next payment?").await;
+    let c = app.wait_for_messages(&token, &conv, 2).await;
+    // The assistant's answer names FP-1001 first and the paused FP-1002 after it.
+    let answer = c["messages"][1]["text"].as_str().unwrap();
+    assert!(answer.find("FP-1001").unwrap() < answer.find("FP-1002").unwrap(), "{answer}");
     app.handoff(&token, &conv).await;
     let res = app.agent_req(&kim, Method::POST, &format!("/v1/agent/conversations/{conv}/claim")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let before = app.get_conversation(&token, &conv).await["messages"].as_array().unwrap().len();
 
-    // No order mentioned: the order with the next payment (FP-1001, day +3 of 2026-11-25).
+    // The answer is about FP-1001 (next payment day +3 of 2026-11-25), not the paused order it also names.
     let filled: Value = fill(&app, &kim, &conv, "demo-next-payment-en").await.json().await.unwrap();
     assert_eq!(filled, json!({"text": "Hi Alex, the next payment for order FP-1001 is €50.00, due on 2026-11-28.", "missing": []}));
     let filled: Value = fill(&app, &kim, &conv, "demo-greeting-en").await.json().await.unwrap();
