@@ -185,3 +185,15 @@ async fn missing_values_are_left_visible_and_amounts_follow_the_conversations_la
     let items = list(&app, &kim, &format!("?conversation={conv}")).await;
     assert!(!items.is_empty() && items.iter().all(|c| c["locale"] == "de"), "{items:?}");
 }
+
+#[tokio::test]
+async fn removing_an_agent_removes_their_personal_replies_and_keeps_the_teams() {
+    let app = spawn_app().await;
+    let (sam, kim) = (app.agent_login(0).await, app.agent_login(1).await);
+    let mine: Value = create(&app, &kim, reply("personal", "thanks", "Thanks!")).await.json().await.unwrap();
+    let team: Value = create(&app, &sam, reply("team", "bye", "Goodbye!")).await.json().await.unwrap();
+    let kim_id = app.state.store.agent_id("kim@fjordpay.example").await.unwrap().unwrap();
+    assert!(app.state.store.remove_agent(&kim_id).await.unwrap());
+    assert!(app.state.store.canned_reply(mine["id"].as_str().unwrap()).await.unwrap().is_none());
+    assert!(app.state.store.canned_reply(team["id"].as_str().unwrap()).await.unwrap().is_some());
+}
