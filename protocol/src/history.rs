@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Message;
+use crate::{Message, Note};
 
 /// One conversation in the search results.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ pub struct HistoryItem {
     pub shopper_name: Option<String>,
     /// The shopper's rating, 1 to 5.
     pub rating: Option<u8>,
-    /// Why it went to a person, each trip (`requested`, `sensitive_topic`, ...), oldest first.
+    /// Why it went to a person (`requested`, `sensitive_topic`, ...), each reason once, oldest first.
     pub handoff_reasons: Vec<String>,
     /// The shopper's last words, shortened.
     pub preview: String,
@@ -32,18 +32,6 @@ pub struct HistoryPage {
     pub items: Vec<HistoryItem>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
     pub next_cursor: Option<String>,
-}
-
-/// An internal note or transfer note: never shown to the shopper.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HistoryNote {
-    pub id: String,
-    /// `note` or `transfer`.
-    pub kind: String,
-    pub author_name: String,
-    pub text: String,
-    /// RFC 3339.
-    pub created_at: String,
 }
 
 /// One trip of the conversation to a person.
@@ -68,8 +56,8 @@ pub struct HistoryDetail {
     pub rating_comment: Option<String>,
     /// The transcript, oldest first.
     pub messages: Vec<Message>,
-    /// Internal notes, oldest first.
-    pub notes: Vec<HistoryNote>,
+    /// Internal notes and transfer notes, oldest first.
+    pub notes: Vec<Note>,
     /// Trips to a person, oldest first.
     pub handoffs: Vec<HandoffRecord>,
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use tandem_protocol::{HandoffRecord, HistoryDetail, HistoryItem, HistoryNote, HistoryPage};
+use tandem_protocol::{HandoffRecord, HistoryDetail, HistoryItem, HistoryPage};
 
 use crate::agents::AgentSession;
 use crate::error::{ApiError, ApiResult};
@@ -116,17 +116,14 @@ async fn detail(State(state): State<AppState>, agent: AgentSession, Path(id): Pa
         }
     }
     let messages = state.store.messages(&id).await?;
-    let notes = state.store.notes_of(&id).await?;
+    let notes = state.store.notes(&id).await?;
     let handoffs = state.store.handoffs_of(&id).await?;
     Ok(Json(HistoryDetail {
         locale: row.locale.clone(),
         rating_comment: row.rating_comment.clone(),
         item: item(row),
         messages,
-        notes: notes
-            .into_iter()
-            .map(|n| HistoryNote { id: n.id, kind: n.kind, author_name: n.author_name, text: n.text, created_at: ms_to_rfc3339(n.created_ms) })
-            .collect(),
+        notes,
         handoffs: handoffs
             .into_iter()
             .map(|h| HandoffRecord {

@@ -1,5 +1,5 @@
 //! History: finding past and current conversations by words, shopper or order, and reading one's
-//! whole record (transcript, internal notes, trips to a person).
+//! whole record (transcript and trips to a person; the notes are `notes.rs`'s).
 
 use tandem_protocol::{Event, Message};
 
@@ -34,18 +34,8 @@ pub struct HistoryRow {
     pub rating_comment: Option<String>,
     pub preview: String,
     pub locale: String,
-    /// Why it went to a person, each trip, oldest first.
+    /// Why it went to a person, each reason once, oldest first.
     pub handoff_reasons: Vec<String>,
-}
-
-/// A stored internal note.
-#[derive(Clone, Debug)]
-pub struct NoteRow {
-    pub id: String,
-    pub kind: String,
-    pub author_name: String,
-    pub text: String,
-    pub created_ms: i64,
 }
 
 /// A stored trip to a person.
@@ -159,7 +149,8 @@ impl Store {
         sql.push(") ORDER BY id");
         for h in sql.query().fetch_all(&self.pool).await? {
             let (conversation, reason): (String, String) = (col(&h, 0)?, col(&h, 1)?);
-            if let Some(r) = rows.iter_mut().find(|r| r.id == conversation) {
+            // A transfer starts a new row with the same reason: each reason once.
+            if let Some(r) = rows.iter_mut().find(|r| r.id == conversation).filter(|r| !r.handoff_reasons.contains(&reason)) {
                 r.handoff_reasons.push(reason);
             }
         }
@@ -179,17 +170,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// A conversation's internal notes, oldest first.
-    pub async fn notes_of(&self, id: &str) -> StoreResult<Vec<NoteRow>> {
-        let rows = sqlx::query("SELECT id, kind, author_name, text, created_at FROM notes WHERE conversation_id = $1 ORDER BY created_at, id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| Ok(NoteRow { id: col(r, 0)?, kind: col(r, 1)?, author_name: col(r, 2)?, text: col(r, 3)?, created_ms: col(r, 4)? }))
-            .collect()
     }
 
     /// A conversation's trips to a person, oldest first, with the agent's name.

@@ -1,5 +1,6 @@
 // History: an agent finds a conversation they handled by a word from it, reads its transcript
-// (read-only, with the trip to a person), and the pages are accessible.
+// (read-only, with the trip to a person and the internal note marked as one), and the pages are
+// accessible.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const { DemoPage } = require('./pages');
@@ -33,6 +34,11 @@ test('history search finds a handled conversation by a word and shows its transc
   const word = `marigold${Date.now()}`;
   await kim.send(`Noted, the ${word} order is on its way.`);
   await expect(demo.widget.frame.locator('[data-testid="message"][data-author="agent"]')).toContainText(word);
+  await kimPage.getByTestId('mode-note').click();
+  await kim.reply.fill('Checked the order with the store by phone');
+  await kim.reply.press('Enter');
+  await expect(kimPage.getByTestId('console-status')).toContainText('Internal note added');
+  await kimPage.getByTestId('mode-reply').click();
   await kimPage.getByTestId('resolve').click();
   await expect(demo.widget.status).toHaveAttribute('data-state', 'resolved');
 
@@ -54,6 +60,10 @@ test('history search finds a handled conversation by a word and shows its transc
   await expect(messages.first()).toContainText('When is my next payment?');
   await expect(detail.getByTestId('history-transcript')).toContainText(word);
   await expect(detail.getByTestId('history-handoffs')).toContainText('taken by Kim');
+  const note = detail.getByTestId('history-note');
+  await expect(note).toHaveCount(1);
+  await expect(note).toContainText('Internal note by Kim');
+  await expect(note).toContainText('Checked the order with the store by phone');
   await expect(detail.getByTestId('history-rating')).toHaveText('Not rated');
   // Read-only: no reply box here.
   await expect(detail.locator('textarea')).toHaveCount(0);
