@@ -7,8 +7,9 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
 use serde_json::json;
 use tandem_protocol::{
-    AgentConversation, AgentLogin, AgentProfile, Colleague, ConversationState, Draft, ErrorBody, NewNote, Note, Presence,
-    QueueItem, QueueSnapshot, SendAck, SendMessage, Transfer, Typing,
+    AgentConversation, AgentLogin, AgentProfile, CannedEdit, CannedFilled, CannedReply, Colleague, ConversationState,
+    Draft, ErrorBody, HistoryDetail, HistoryPage, NewCannedReply, NewNote, Note, Presence, QueueItem, QueueSnapshot,
+    SendAck, SendMessage, Transfer, Typing,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -183,4 +184,54 @@ pub async fn transfer(id: &str, to: Option<String>, note: &str) -> Result<Conver
 /// `GET /v1/agent/conversations/{id}/draft`: the assistant's suggestion, if it has one.
 pub async fn draft(id: &str) -> Result<Option<Draft>, ApiError> {
     get(&format!("/v1/agent/conversations/{id}/draft")).await
+}
+
+/// A query-string value, percent-encoded.
+fn enc(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
+
+/// `GET /v1/agent/canned?conversation={id}`: the team's and my canned replies in the conversation's language.
+pub async fn canned_for(conversation: &str) -> Result<Vec<CannedReply>, ApiError> {
+    get(&format!("/v1/agent/canned?conversation={}", enc(conversation))).await
+}
+
+/// `GET /v1/agent/canned`: the team's and my canned replies in every language.
+pub async fn canned_all() -> Result<Vec<CannedReply>, ApiError> {
+    get("/v1/agent/canned").await
+}
+
+/// `POST /v1/agent/canned`.
+pub async fn canned_create(c: &NewCannedReply) -> Result<CannedReply, ApiError> {
+    send("POST", "/v1/agent/canned", c).await
+}
+
+/// `PUT /v1/agent/canned/{id}`.
+pub async fn canned_edit(id: &str, c: &CannedEdit) -> Result<CannedReply, ApiError> {
+    send("PUT", &format!("/v1/agent/canned/{}", enc(id)), c).await
+}
+
+/// `DELETE /v1/agent/canned/{id}`.
+pub async fn canned_delete(id: &str) -> Result<(), ApiError> {
+    call::<IgnoredAny>("DELETE", &format!("/v1/agent/canned/{}", enc(id)), None).await.map(|_| ())
+}
+
+/// `POST /v1/agent/conversations/{id}/canned/{canned_id}`: the reply filled for this conversation.
+pub async fn canned_fill(conversation: &str, canned: &str) -> Result<CannedFilled, ApiError> {
+    send("POST", &format!("/v1/agent/conversations/{}/canned/{}", enc(conversation), enc(canned)), &json!({})).await
+}
+
+/// `GET /v1/agent/history`: conversations matching the words, shopper and order (each optional),
+/// the page after `cursor`.
+pub async fn history(words: &str, shopper: &str, order: &str, cursor: Option<&str>) -> Result<HistoryPage, ApiError> {
+    let mut path = format!("/v1/agent/history?q={}&shopper={}&order={}", enc(words), enc(shopper), enc(order));
+    if let Some(c) = cursor {
+        path.push_str(&format!("&cursor={}", enc(c)));
+    }
+    get(&path).await
+}
+
+/// `GET /v1/agent/history/{id}`: one conversation's whole record.
+pub async fn history_detail(id: &str) -> Result<HistoryDetail, ApiError> {
+    get(&format!("/v1/agent/history/{}", enc(id))).await
 }

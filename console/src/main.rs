@@ -4,6 +4,8 @@
 
 mod api;
 mod app;
+mod canned;
+mod canned_manage;
 mod conversation;
 mod email;
 mod floor;

@@ -2,6 +2,79 @@
 
 use serde::{Deserialize, Serialize};
 
+// ---------------------------------------------------------------------------------------------
+// Canned replies (`/v1/agent/canned`): the team's (written by supervisors and admins) and each
+// agent's own, per locale, with placeholders filled from the conversation and the account.
+// ---------------------------------------------------------------------------------------------
+
+/// The placeholders a canned reply may use, each written `{name}` in its body.
+pub const CANNED_PLACEHOLDERS: [&str; 5] = ["first_name", "order_id", "next_amount", "next_due", "agent_name"];
+/// Longest canned reply body, in characters.
+pub const MAX_CANNED_BODY_CHARS: usize = 2000;
+/// Longest canned reply shortcut (lower-case letters, digits and `-`).
+pub const MAX_CANNED_SHORTCUT_CHARS: usize = 32;
+/// Longest canned reply title, in characters.
+pub const MAX_CANNED_TITLE_CHARS: usize = 80;
+
+/// Whose a canned reply is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CannedScope {
+    /// The whole team's; only supervisors and admins write them.
+    Team,
+    /// One agent's own; only that agent writes them.
+    Personal,
+}
+
+/// A canned reply as the console lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CannedReply {
+    pub id: String,
+    pub scope: CannedScope,
+    /// `en`, `sv`, `de`, `ar`, ...
+    pub locale: String,
+    /// Typed after `/` in the reply box, e.g. `next-payment`.
+    pub shortcut: String,
+    pub title: String,
+    /// The text with `{placeholders}` unfilled.
+    pub body: String,
+    /// Whether the calling agent may edit or delete it.
+    pub editable: bool,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// Body of `POST /v1/agent/canned`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewCannedReply {
+    pub scope: CannedScope,
+    pub locale: String,
+    pub shortcut: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// Body of `PUT /v1/agent/canned/{id}` (the scope stays as it is).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CannedEdit {
+    pub locale: String,
+    pub shortcut: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// Answer to `POST /v1/agent/conversations/{id}/canned/{canned_id}`: the reply's text filled for
+/// this conversation, for the agent to edit before sending.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CannedFilled {
+    /// A value that could not be filled is left visibly, e.g. `[first name]`.
+    pub text: String,
+    /// The placeholders that could not be filled (`first_name`, ...), for the agent to write.
+    pub missing: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+
 /// An internal note on a conversation. Agents only: notes are not events of the conversation's
 /// log, so no shopper stream, transcript, email or host-page event can carry one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

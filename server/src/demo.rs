@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::identity::{self, IdentityClaims};
 use crate::ledger::StoreLedger;
 use crate::merchants::{self, Merchant};
-use crate::store::{Role, Store, DEMO_AGENT, DEMO_MERCHANT as DEMO_MERCHANT_ROW, DEMO_SHOPPER as DEMO_SHOPPER_ROW};
+use crate::store::{CannedRow, Role, Store, DEMO_AGENT, DEMO_CANNED, DEMO_MERCHANT as DEMO_MERCHANT_ROW, DEMO_SHOPPER as DEMO_SHOPPER_ROW};
 use crate::AppState;
 
 /// The demo merchant's id.
@@ -46,7 +46,24 @@ pub const DEMO_AGENTS: [(&str, &str, &str, Role); 2] = [
 /// German, both English.
 pub const DEMO_AGENT_LANGUAGES: [&[&str]; 2] = [&["en", "sv"], &["en", "de"]];
 
-/// Seeds the demo merchant, the demo shopper's account (dates relative to today) and the demo agents.
+/// The team's canned replies in the demo: (shortcut, locale, title, body).
+pub const DEMO_CANNED_REPLIES: [(&str, &str, &str, &str); 12] = [
+    ("next-payment", "en", "Next payment", "Hi {first_name}, the next payment for order {order_id} is {next_amount}, due on {next_due}."),
+    ("next-payment", "sv", "Nästa betalning", "Hej {first_name}! Nästa betalning för order {order_id} är {next_amount} och förfaller {next_due}."),
+    ("next-payment", "de", "Nächste Zahlung", "Hallo {first_name}, die nächste Zahlung für die Bestellung {order_id} beträgt {next_amount} und ist am {next_due} fällig."),
+    ("next-payment", "ar", "الدفعة التالية", "مرحبًا {first_name}، الدفعة التالية للطلب {order_id} هي {next_amount} وتستحق في {next_due}."),
+    ("greeting", "en", "Greeting", "Hi {first_name}, I'm {agent_name} and I'll help you from here."),
+    ("greeting", "sv", "Hälsning", "Hej {first_name}, jag heter {agent_name} och hjälper dig vidare härifrån."),
+    ("greeting", "de", "Begrüßung", "Hallo {first_name}, ich bin {agent_name} und helfe Ihnen ab hier weiter."),
+    ("greeting", "ar", "تحية", "مرحبًا {first_name}، أنا {agent_name} وسأساعدك من هنا."),
+    ("anything-else", "en", "Anything else?", "Is there anything else I can help you with?"),
+    ("anything-else", "sv", "Något mer?", "Finns det något mer jag kan hjälpa dig med?"),
+    ("anything-else", "de", "Sonst noch etwas?", "Kann ich Ihnen sonst noch helfen?"),
+    ("anything-else", "ar", "شيء آخر؟", "هل هناك أي شيء آخر يمكنني مساعدتك به؟"),
+];
+
+/// Seeds the demo merchant, the demo shopper's account (dates relative to today), the demo agents
+/// and the team's demo canned replies.
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     merchants::upsert(
         state,
@@ -104,13 +121,28 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             store.record_demo_row(DEMO_AGENT, &id).await?;
         }
     }
+    for (shortcut, locale, title, body) in DEMO_CANNED_REPLIES {
+        let id = format!("demo-{shortcut}-{locale}");
+        let row = CannedRow {
+            id: id.clone(),
+            owner_id: None,
+            locale: locale.into(),
+            shortcut: shortcut.into(),
+            title: title.into(),
+            body: body.into(),
+            updated_ms: crate::store::now_ms(),
+        };
+        store.insert_canned(&row).await?;
+        store.record_demo_row(DEMO_CANNED, &id).await?;
+    }
     Ok(())
 }
 
 /// Outside demo mode, removes whatever an earlier demo run seeded into this database: the demo
-/// merchants (with their sessions and conversations), the demo shopper's account, and the demo
-/// agents, whose published passwords must never open a production console. An agent still
-/// holding a conversation is disabled instead (the sweeper requeues the conversation).
+/// merchants (with their sessions and conversations), the demo shopper's account, the team's demo
+/// canned replies, and the demo agents, whose published passwords must never open a production
+/// console. An agent still holding a conversation is disabled instead (the sweeper requeues the
+/// conversation).
 pub async fn remove_seeded(store: &Store) -> anyhow::Result<()> {
     for (kind, id) in store.demo_rows().await? {
         match kind.as_str() {
@@ -119,6 +151,9 @@ pub async fn remove_seeded(store: &Store) -> anyhow::Result<()> {
             }
             DEMO_SHOPPER_ROW => {
                 store.erase_shopper(&id).await?;
+            }
+            DEMO_CANNED => {
+                store.delete_canned(&id).await?;
             }
             DEMO_AGENT => {
                 if !store.remove_agent(&id).await? {

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod agents;
 pub mod assets;
+pub mod canned;
 pub mod config;
 pub mod conversations;
 pub mod demo;
@@ -176,6 +177,7 @@ pub fn app(state: AppState) -> Router {
         .merge(drafts::routes())
         .merge(floor::routes())
         .merge(history::routes())
+        .merge(canned::routes())
         .merge(email::routes());
     Router::new()
         .nest("/v1", api)

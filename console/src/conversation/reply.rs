@@ -32,6 +32,7 @@ fn write_note(ctl: Ctl, t: Thread, text: String) {
 pub fn Reply(t: Thread) -> impl IntoView {
     let ctl = expect_context::<Ctl>();
     let input = NodeRef::<Textarea>::new();
+    let picker = crate::canned::Picker::new(t, input);
     let count = Memo::new(move |_| t.draft.with(|d| d.trim().chars().count()));
     let note = move || t.compose.get() == Compose::Note;
     let can_send = move || t.held() && count.get() > 0 && count.get() <= MAX_MESSAGE_CHARS;
@@ -83,22 +84,30 @@ pub fn Reply(t: Thread) -> impl IntoView {
             <textarea id="console-reply-input" class="console-reply__input" data-testid="reply" rows="3"
                 maxlength=MAX_MESSAGE_CHARS.to_string()
                 aria-describedby="console-reply-hint"
+                aria-autocomplete="list"
+                aria-controls=move || picker.controls()
+                aria-activedescendant=move || picker.active_id()
                 disabled=move || !t.held()
                 node_ref=input
                 prop:value=move || t.draft.get()
                 on:input:target=move |ev| {
                     t.draft.set(ev.target().value());
+                    picker.on_input();
                     if t.compose.get_untracked() == Compose::Reply {
                         typed(t);
                     }
                 }
                 on:keydown=move |ev| {
+                    if picker.on_keydown(&ev) {
+                        return;
+                    }
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
                         submit();
                     }
                 }></textarea>
-            <p id="console-reply-hint" class="console-reply__hint">"Enter sends, Shift+Enter adds a line."</p>
+            <crate::canned::CannedList picker=picker/>
+            <p id="console-reply-hint" class="console-reply__hint">"Enter sends, Shift+Enter adds a line, / at the start picks a canned reply."</p>
             <button type="submit" class="console-button console-button--primary" data-testid="send" disabled=move || !can_send()>
                 {move || if note() { "Add note" } else { "Send" }}
             </button>

@@ -198,8 +198,9 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Removes an agent account. An agent still holding a conversation is disabled instead (their
-    /// conversations are requeued by the sweeper); returns whether the row was deleted.
+    /// Removes an agent account with their personal canned replies. An agent still holding a
+    /// conversation is disabled instead (their conversations are requeued by the sweeper); returns
+    /// whether the row was deleted.
     pub async fn remove_agent(&self, agent_id: &str) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM agent_sessions WHERE agent_id = $1").bind(agent_id).execute(&mut *tx).await?;
@@ -214,6 +215,7 @@ impl Store {
             return Ok(false);
         }
         sqlx::query("UPDATE conversations SET agent_id = NULL WHERE agent_id = $1").bind(agent_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM canned_replies WHERE owner_id = $1").bind(agent_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM agents WHERE id = $1").bind(agent_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM demo_rows WHERE kind = $1 AND id = $2").bind(DEMO_AGENT).bind(agent_id).execute(&mut *tx).await?;
         tx.commit().await?;

@@ -11,9 +11,11 @@
 mod admin;
 mod agents;
 mod append;
+mod canned;
 mod conversations;
 mod email;
 mod exec;
+mod history;
 mod ledger;
 mod merchants;
 mod metrics;
@@ -33,6 +35,8 @@ use sqlx::{AnyPool, Executor};
 
 pub use admin::{AgentListing, Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHOPPER};
 pub use agents::{split_languages, AgentProfileRow, Capacity, NewAgent, OnlineAgent};
+pub use canned::{CannedRow, DEMO_CANNED};
+pub use history::{HandoffRow, HistoryFilter, HistoryRow};
 pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, Owner, QueueEntry};
 pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation, Waiting};
 pub use email::{ClaimedEmail, EmailFigures, LinkUse, NewEmail};

@@ -249,6 +249,7 @@ async fn starting_without_demo_removes_what_the_demo_seeded() {
     let (ok, _, err) = command(&app, &["agent", "add", "--email", "real@provider.example", "--name", "Real", "--role", "admin"]);
     assert!(ok, "{err}");
 
+    assert!(!app.state.store.canned_replies("", None).await.unwrap().is_empty(), "the demo seeds team canned replies");
     let mut config = (*app.state.config).clone();
     config.demo = false;
     config.identity_secret = "a-production-secret-of-at-least-32-bytes".into();
@@ -260,6 +261,7 @@ async fn starting_without_demo_removes_what_the_demo_seeded() {
     assert_eq!(agents, vec!["real@provider.example"], "demo agents (published passwords) are gone");
     assert!(state.store.account("alex").await.unwrap().is_none(), "the demo shopper's account is gone");
     assert!(state.store.conversation(&conv).await.unwrap().is_none(), "demo merchants' conversations are gone");
+    assert!(state.store.canned_replies("", None).await.unwrap().is_empty(), "the demo's team canned replies are gone");
 }
 
 #[tokio::test]

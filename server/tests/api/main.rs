@@ -4,6 +4,7 @@
 mod admin;
 mod assets;
 mod agents;
+mod canned;
 mod cluster;
 mod conversations;
 mod crash;
@@ -11,6 +12,7 @@ mod desk;
 mod email;
 mod errors;
 mod helpers;
+mod history;
 mod identity;
 mod languages;
 mod limits;
