@@ -13,6 +13,7 @@ mod agents;
 mod append;
 mod conversations;
 mod exec;
+mod floor;
 mod ledger;
 mod merchants;
 mod metrics;
@@ -34,6 +35,7 @@ pub use admin::{AgentListing, Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHO
 pub use agents::{split_languages, AgentProfileRow, Capacity, NewAgent, OnlineAgent};
 pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, Owner, QueueEntry};
 pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation, Waiting};
+pub use floor::{count, DayRows, FloorAgentRow, FloorNow, GapRow, NewGap};
 pub use merchants::StoredMerchant;
 pub use metrics::Figures;
 pub use notes::NewNoteRow;

@@ -9,6 +9,7 @@ mod conversations;
 mod crash;
 mod desk;
 mod errors;
+mod floor;
 mod helpers;
 mod identity;
 mod languages;
