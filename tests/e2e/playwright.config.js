@@ -8,6 +8,8 @@ const path = require('node:path');
 const PORT = Number(process.env.TANDEM_E2E_PORT || 8099);
 const dataDir = path.join(os.tmpdir(), `tandem-e2e-${process.pid}-${Date.now()}`);
 const root = path.resolve(__dirname, '..', '..');
+// The server binary: from the Cargo target directory in use (CARGO_TARGET_DIR when set).
+const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(process.env.CARGO_TARGET_DIR) : path.join(root, 'target');
 
 module.exports = defineConfig({
   testDir: './specs',
@@ -27,7 +29,7 @@ module.exports = defineConfig({
     },
   },
   webServer: {
-    command: `${path.join(root, "target", "debug", "tandem-server")} --demo --pack ${path.join(root, "packs", "fjordpay")} --support-hours always --bind 127.0.0.1:${PORT} --data-dir ${dataDir} --today 2026-11-25 --assets-dir ${path.join(root, 'dist')} --demo-dir ${path.join(root, 'demo')} --rate-limit-scale 10`,
+    command: `${path.join(targetDir, "debug", "tandem-server")} --demo --pack ${path.join(root, "packs", "fjordpay")} --support-hours always --bind 127.0.0.1:${PORT} --data-dir ${dataDir} --today 2026-11-25 --assets-dir ${path.join(root, 'dist')} --demo-dir ${path.join(root, 'demo')} --rate-limit-scale 10`,
     url: `http://127.0.0.1:${PORT}/v1/merchants/nordic-outdoor/config`,
     reuseExistingServer: false,
     timeout: 60_000,
