@@ -100,7 +100,7 @@ fn with_floor<T: Default>(data: FloorData, f: impl Fn(&Floor) -> T) -> T {
 fn Now() -> impl IntoView {
     let data = expect_context::<FloorData>();
     let updated = move || with_floor(data, |f| format::time_of_day(&f.at));
-    let state = move |pick: fn(&Floor) -> u32| move || with_floor(data, |f| pick(f)).to_string();
+    let state = move |pick: fn(&Floor) -> u32| move || with_floor(data, pick).to_string();
     let longest = move || {
         with_floor(data, |f| f.longest_wait.as_ref().map(|w| format::waiting(w.wait_secs as f64 * 1000.0).replacen("waiting ", "", 1)))
             .unwrap_or_else(|| "Nobody is waiting".into())
