@@ -18,7 +18,7 @@ use tandem_protocol::{
 
 use crate::agents::AgentSession;
 use crate::error::{ApiError, ApiResult};
-use crate::store::{count, ms_to_rfc3339, now_ms, DayRows, Role};
+use crate::store::{count, ms_to_rfc3339, now_ms, split_languages, DayRows, Role};
 use crate::AppState;
 
 pub use gaps::note_gap;
@@ -85,7 +85,7 @@ async fn floor(State(state): State<AppState>, agent: AgentSession, query: Result
                 id: a.id,
                 display_name: a.display_name,
                 role: a.role,
-                languages: a.languages.split(',').map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+                languages: split_languages(&a.languages),
                 active: count(a.active),
                 capacity: count(a.capacity),
             })
