@@ -235,3 +235,24 @@ pub async fn history(words: &str, shopper: &str, order: &str, cursor: Option<&st
 pub async fn history_detail(id: &str) -> Result<HistoryDetail, ApiError> {
     get(&format!("/v1/agent/history/{}", enc(id))).await
 }
+/// `GET /v1/agent/floor[?day=YYYY-MM-DD]`: the floor now and a day's figures (supervisors).
+pub async fn floor(day: Option<&str>) -> Result<tandem_protocol::Floor, ApiError> {
+    match day {
+        Some(d) => get(&format!("/v1/agent/floor?day={}", String::from(js_sys::encode_uri_component(d)))).await,
+        None => get("/v1/agent/floor").await,
+    }
+}
+
+/// `GET /v1/agent/gaps?limit=N`: questions the assistant did not understand, unlabelled first.
+pub async fn gaps(limit: u32) -> Result<tandem_protocol::GapList, ApiError> {
+    get(&format!("/v1/agent/gaps?limit={limit}")).await
+}
+
+/// `PUT /v1/agent/gaps/{id}`: labels a content gap with one of the pack's topics.
+pub async fn label_gap(id: &str, topic: &str) -> Result<(), ApiError> {
+    let path = format!("/v1/agent/gaps/{}", String::from(js_sys::encode_uri_component(id)));
+    send::<_, IgnoredAny>("PUT", &path, &tandem_protocol::LabelGap { topic: topic.into() }).await.map(|_| ())
+}
+
+/// Where the labelled gaps download as training phrases (`GET`, a text file).
+pub const GAPS_EXPORT: &str = "/v1/agent/gaps/export";

@@ -374,6 +374,7 @@ async fn answer(state: &AppState, id: &str, row: &Asker, question: &str, questio
         state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
         return Ok(());
     }
+    crate::floor::note_gap(state, id, question_seq, question, &appended).await;
     if let Some(reason) = handoff_reason {
         handoff::to_person(state, id, reason).await?;
     }

@@ -11,6 +11,7 @@ mod crash;
 mod desk;
 mod email;
 mod errors;
+mod floor;
 mod helpers;
 mod history;
 mod identity;
