@@ -27,7 +27,7 @@ module.exports = defineConfig({
     },
   },
   webServer: {
-    command: `${path.join(root, "target", "debug", "tandem-server")} --demo --pack ${path.join(root, "packs", "fjordpay")} --support-hours always --bind 127.0.0.1:${PORT} --data-dir ${dataDir} --today 2026-11-25 --assets-dir ${path.join(root, 'dist')} --demo-dir ${path.join(root, 'demo')} --rate-limit-scale 10`,
+    command: `${path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', 'tandem-server')} --demo --pack ${path.join(root, "packs", "fjordpay")} --support-hours always --bind 127.0.0.1:${PORT} --data-dir ${dataDir} --today 2026-11-25 --assets-dir ${path.join(root, 'dist')} --demo-dir ${path.join(root, 'demo')} --rate-limit-scale 10`,
     url: `http://127.0.0.1:${PORT}/v1/merchants/nordic-outdoor/config`,
     reuseExistingServer: false,
     timeout: 60_000,
