@@ -41,6 +41,7 @@
       // `zoom` undoes the page's (zooms multiply down the tree, and `all` cannot reset that).
       ':host{all:initial!important;position:fixed!important;z-index:9999999999!important;zoom:' + 1 / (html.currentCSSZoom || 1) + '!important}[hidden]{display:none!important}' +
       '.l{position:fixed;bottom:calc(20px + env(safe-area-inset-bottom));' + side + ':calc(20px + env(safe-area-inset-' + side + '));display:flex;align-items:center;gap:8px;padding:14px 20px;border:2px solid #0000;border-radius:24px;background:' +
+      // The server sends colours only as #rrggbb (merchants.rs normalises them on the way in and out).
       (theme.accent || '#1f4e79') + ';color:' + (theme.on_accent || '#fff') + ';font:600 16px/1 system-ui;cursor:pointer;box-shadow:0 4px 14px #0004}' +
       // The transparent border shows in forced-colours mode; the focus ring shows on any page.
       '.l:focus-visible{outline:3px solid #000;box-shadow:0 0 0 6px #fff}' +
@@ -60,7 +61,7 @@
     const id = cfg.merchant, done = (c) => id == cfg.merchant && paint(themed = 1, theme = c?.theme || theme);
     themed = !id;
     setTimeout(done, 3000);
-    // Cross-origin: no cookies go with it.
+    // Cross-origin: no cookies go with it. The id is the page's own setting, used as it is.
     id && fetch(ORIGIN + '/v1/merchants/' + id + '/config')
       .then((r) => r.json())
       .then(done, done);
@@ -122,6 +123,7 @@
       opened && frame.contentWindow.focus(post('opened'));
     }
     if (t == 'close') show(0);
+    // Its count (`last`) is kept while open too, for `base` at the next close.
     else if (t == 'unread') unread(Math.max(0, (last = m.count) - base) * !opened);
     // The widget forgot the session (shutdown): the next look at the chat starts a fresh one.
     else if (t == 'reset') reset();
@@ -154,6 +156,7 @@
   btn.ariaHasPopup = 'dialog';
   btn.append('', badge);
   panel.role = 'dialog';
+  // Interest: a pointer over it (a touch brings pointerenter too) or focus loads the chat.
   btn.onpointerenter = btn.onfocus = load;
   btn.onclick = toggle;
   root.append(btn, panel);
