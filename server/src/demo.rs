@@ -28,8 +28,9 @@ pub const DEMO_MERCHANT: &str = "nordic-outdoor";
 /// A second demo merchant with a bright theme whose stored text colour (white on yellow) fails
 /// WCAG AA: `merchants::upsert` corrects it, and the launcher shows the corrected colours.
 pub const THEMED_MERCHANT: &str = "fjell-sport";
-/// The hostile host pages under `demo/hosts/` (`{name}.html`).
-pub const HOST_PAGES: [&str; 5] = ["strict", "css", "spa", "onmessage", "api"];
+/// The hostile host pages under `demo/hosts/` (`{name}.html`): `zoom`, `zoom-out` and `transform`
+/// zoom or scale the whole page.
+pub const HOST_PAGES: [&str; 8] = ["strict", "css", "spa", "onmessage", "api", "zoom", "zoom-out", "transform"];
 /// The directives (and sources) a merchant adds to its CSP for Tandem, as the README documents them,
 /// `{o}` standing for the widget's origin.
 pub const CSP_ADDITIONS: [&str; 3] = ["script-src {o}", "frame-src {o}", "connect-src {o}"];

@@ -72,7 +72,7 @@ class Widget {
   }
 }
 
-/** A host-page fixture from demo/hosts/: `strict`, `css`, `spa`, `onmessage`, `api`. */
+/** A host-page fixture from demo/hosts/: `strict`, `css`, `spa`, `onmessage`, `api`, `zoom`, `zoom-out`, `transform`. */
 class HostPage extends DemoPage {
   constructor(page, name) {
     super(page);
