@@ -19,6 +19,7 @@ mod languages;
 mod limits;
 mod migrations;
 mod queue;
+mod roles;
 mod provider_ledger;
 mod provider_ledger_tls;
 mod sessions;
