@@ -5,7 +5,8 @@
 const net = require('node:net');
 const http = require('node:http');
 
-const SMTP_PORT = Number(process.env.TANDEM_E2E_SMTP_PORT || 8097);
+// 8095 (SMTP) and 8096 (HTTP): apart from the e2e server (8099) and the failover cluster (8097).
+const SMTP_PORT = Number(process.env.TANDEM_E2E_SMTP_PORT || 8095);
 const HTTP_PORT = SMTP_PORT + 1;
 
 function decodeWord(s) {

@@ -78,4 +78,14 @@ class ConsolePage {
   }
 }
 
-module.exports = { agentOnline, resetDesk, ConsolePage, SAM, KIM };
+/** A console in its own browser context, logged in as `who` and (unless told otherwise) online. */
+async function openConsole(browser, who, { online = true } = {}) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const desk = new ConsolePage(page);
+  await desk.login(who);
+  if (online) await desk.goOnline();
+  return { context, page, desk };
+}
+
+module.exports = { agentOnline, resetDesk, openConsole, ConsolePage, SAM, KIM };

@@ -2,25 +2,15 @@
 // (read-only, with the trip to a person and the internal note marked as one), and the pages are
 // accessible.
 const { test, expect } = require('@playwright/test');
-const AxeBuilder = require('@axe-core/playwright').default;
-const { DemoPage } = require('./pages');
-const { ConsolePage, resetDesk, KIM } = require('./agent');
+const { DemoPage, axeScan } = require('./pages');
+const { openConsole, resetDesk, KIM } = require('./agent');
 
 test.beforeEach(async ({ playwright, baseURL }) => {
   await resetDesk(playwright, baseURL);
 });
 
-const axe = async (page) => {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-};
-
 test('history search finds a handled conversation by a word and shows its transcript', async ({ browser }) => {
-  const kimContext = await browser.newContext();
-  const kimPage = await kimContext.newPage();
-  const kim = new ConsolePage(kimPage);
-  await kim.login(KIM);
-  await kim.goOnline();
+  const { context: kimContext, page: kimPage, desk: kim } = await openConsole(browser, KIM);
 
   const shopperContext = await browser.newContext();
   const demo = new DemoPage(await shopperContext.newPage());
@@ -51,7 +41,7 @@ test('history search finds a handled conversation by a word and shows its transc
   await expect(item).toContainText('Alex Morgan');
   await expect(item).toContainText('Resolved');
   await expect(item).toContainText('Shopper asked for a person');
-  expect(await axe(kimPage)).toEqual([]);
+  expect((await axeScan(kimPage)).lines).toEqual([]);
 
   await item.getByTestId('history-open').click();
   const detail = kimPage.getByTestId('history-detail');
@@ -67,7 +57,7 @@ test('history search finds a handled conversation by a word and shows its transc
   await expect(detail.getByTestId('history-rating')).toHaveText('Not rated');
   // Read-only: no reply box here.
   await expect(detail.locator('textarea')).toHaveCount(0);
-  expect(await axe(kimPage)).toEqual([]);
+  expect((await axeScan(kimPage)).lines).toEqual([]);
 
   await kimPage.getByTestId('history-back').click();
   await expect(item).toBeVisible();
