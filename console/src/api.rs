@@ -1,4 +1,4 @@
-//! A small typed client for the agent API under `/v1/agent`: one function per endpoint, each
+//! A small typed client for the agent API under `/v1/agent` (and, for admins, `/v1/admin/agents`): one function per endpoint, each
 //! returning `Result<T, ApiError>`. Calls go to the console's own origin; the session lives in an
 //! HttpOnly cookie that `fetch` sends by itself (credentials `same-origin`), so no token is ever
 //! handled here.
