@@ -1,4 +1,4 @@
-//! A small typed client for the agent API under `/v1/agent`: one function per endpoint, each
+//! A small typed client for the agent API under `/v1/agent` (and, for admins, `/v1/admin/agents`): one function per endpoint, each
 //! returning `Result<T, ApiError>`. Calls go to the console's own origin; the session lives in an
 //! HttpOnly cookie that `fetch` sends by itself (credentials `same-origin`), so no token is ever
 //! handled here.
@@ -256,3 +256,59 @@ pub async fn label_gap(id: &str, topic: &str) -> Result<(), ApiError> {
 
 /// Where the labelled gaps download as training phrases (`GET`, a text file).
 pub const GAPS_EXPORT: &str = "/v1/agent/gaps/export";
+
+/// An agent as `GET /v1/admin/agents` lists them (the server's `AgentListing`).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct AdminAgent {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    /// `agent`, `supervisor` or `admin`.
+    pub role: String,
+    pub disabled: bool,
+    pub online: bool,
+    pub capacity: u32,
+    /// Locale codes they speak.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Conversations they hold now.
+    #[serde(default)]
+    pub load: u32,
+}
+
+/// Body of `POST /v1/admin/agents`.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewAdminAgent {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub capacity: u32,
+    pub role: String,
+    pub languages: Vec<String>,
+}
+
+/// `GET /v1/admin/agents`: every agent, by email (admins).
+pub async fn admin_agents() -> Result<Vec<AdminAgent>, ApiError> {
+    get("/v1/admin/agents").await
+}
+
+/// `POST /v1/admin/agents`: adds an agent (admins).
+pub async fn admin_add_agent(agent: &NewAdminAgent) -> Result<(), ApiError> {
+    send::<_, IgnoredAny>("POST", "/v1/admin/agents", agent).await.map(|_| ())
+}
+
+/// `PUT /v1/admin/agents/{id}/role`.
+pub async fn admin_set_role(id: &str, role: &str) -> Result<(), ApiError> {
+    send::<_, IgnoredAny>("PUT", &format!("/v1/admin/agents/{}/role", enc(id)), &json!({ "role": role })).await.map(|_| ())
+}
+
+/// `PUT /v1/admin/agents/{id}/languages`.
+pub async fn admin_set_languages(id: &str, languages: &[String]) -> Result<(), ApiError> {
+    send::<_, IgnoredAny>("PUT", &format!("/v1/admin/agents/{}/languages", enc(id)), &json!({ "languages": languages })).await.map(|_| ())
+}
+
+/// `POST /v1/admin/agents/{id}/disable` (ends their sessions, requeues their conversations) or `/enable`.
+pub async fn admin_set_disabled(id: &str, disabled: bool) -> Result<(), ApiError> {
+    let action = if disabled { "disable" } else { "enable" };
+    send::<_, IgnoredAny>("POST", &format!("/v1/admin/agents/{}/{action}", enc(id)), &json!({})).await.map(|_| ())
+}

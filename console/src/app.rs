@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use tandem_protocol::{AgentConversation, AgentEvent, AgentProfile, Presence, QueueSnapshot};
 use web_sys::{AbortController, AbortSignal};
 
+use crate::agents_admin::AgentsAdmin;
 use crate::api::{self, ApiError};
 use crate::conversation::{self, ConversationView, DetailsView, Tabs, Thread};
 use crate::floor::FloorView;
@@ -50,6 +51,8 @@ pub enum Section {
     Floor,
     /// Past conversations: search and read.
     History,
+    /// Managing agents (admins).
+    Agents,
 }
 
 /// A sentence for the status region.
@@ -427,14 +430,32 @@ fn Workspace() -> impl IntoView {
             </div>
         }
         .into_any(),
+        Section::Agents => view! {
+            <div class="console console--wide">
+                <Header/>
+                <main class="console-main" aria-label="Agents">
+                    <StatusRegion/>
+                    <AgentsAdmin/>
+                </main>
+            </div>
+        }
+        .into_any(),
     }
 }
 
-/// The header's links between sections; the floor only for supervisors and admins.
+/// The header's links between sections; the floor only for supervisors and admins, agents only
+/// for admins.
 #[component]
 fn Nav() -> impl IntoView {
     let ctl = expect_context::<Ctl>();
     let supervisor = move || ctl.profile.with(|p| p.as_ref().is_some_and(|p| p.role == "supervisor" || p.role == "admin"));
+    let admin = move || ctl.profile.with(|p| p.as_ref().is_some_and(|p| p.role == "admin"));
+    // An admin whose role is taken away while on the agents page goes back to the desk.
+    Effect::new(move |_| {
+        if ctl.section.get() == Section::Agents && !admin() {
+            ctl.section.set(Section::Desk);
+        }
+    });
     let link = move |section: Section, label: &'static str, testid: &'static str| {
         view! {
             <button type="button" class="console-nav__link" data-testid=testid
@@ -449,6 +470,7 @@ fn Nav() -> impl IntoView {
             {link(Section::Desk, "Desk", "nav-desk")}
             {move || supervisor().then(|| link(Section::Floor, "Floor", "nav-floor"))}
             {link(Section::History, "History", "nav-history")}
+            {move || admin().then(|| link(Section::Agents, "Agents", "nav-agents"))}
         </nav>
     }
 }

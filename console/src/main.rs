@@ -2,6 +2,7 @@
 //! `/console/`, where human agents take conversations from the queue and answer shoppers.
 //! It talks only to `/v1/agent/...` on its own origin; the session is an HttpOnly cookie.
 
+mod agents_admin;
 mod api;
 mod app;
 mod canned;

@@ -102,9 +102,17 @@ pub async fn send_profile(state: &AppState, agent_id: &str) {
     }
 }
 
+/// The console's session cookie, for the agent API (`/v1/agent`) and the admin API (`/v1/admin`)
+/// alike: both are console actions.
 fn session_cookie(token: &str, max_age: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("{AGENT_COOKIE}={token}; Path=/v1/agent; Max-Age={max_age}; HttpOnly; SameSite=Strict"))
+    HeaderValue::from_str(&format!("{AGENT_COOKIE}={token}; Path=/v1; Max-Age={max_age}; HttpOnly; SameSite=Strict"))
         .expect("hex token is a valid header value")
+}
+
+/// Clears a cookie from before the path widened to `/v1` (it was `/v1/agent`): a browser would send
+/// it first there, and a stale one would hide the new session.
+fn legacy_cookie_cleared() -> HeaderValue {
+    HeaderValue::from_str(&format!("{AGENT_COOKIE}=; Path=/v1/agent; Max-Age=0; HttpOnly; SameSite=Strict")).expect("a valid header value")
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -130,6 +138,7 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<AgentLogin>
     state.store.create_agent_session(&hash_token(&token), &id, expires.timestamp_millis()).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, session_cookie(&token, AGENT_SESSION_HOURS * 3600));
+    headers.append(header::SET_COOKIE, legacy_cookie_cleared());
     Ok((headers, Json(profile(&state, &id).await?)))
 }
 
@@ -142,6 +151,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<
     }
     let mut out = HeaderMap::new();
     out.insert(header::SET_COOKIE, session_cookie("", 0));
+    out.append(header::SET_COOKIE, legacy_cookie_cleared());
     Ok((StatusCode::NO_CONTENT, out))
 }
 

@@ -45,6 +45,10 @@ pub struct AgentListing {
     pub disabled: bool,
     pub online: bool,
     pub capacity: u32,
+    /// Locale codes they speak.
+    pub languages: Vec<String>,
+    /// Conversations they hold now.
+    pub load: u32,
 }
 
 /// What was removed, by table, and the shopper-session token hashes that stopped working (so
@@ -124,9 +128,13 @@ impl Store {
 
     /// Every agent, by email.
     pub async fn agent_listing(&self) -> StoreResult<Vec<AgentListing>> {
-        let rows = sqlx::query("SELECT id, email, display_name, role, disabled, online, capacity FROM agents ORDER BY email")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, email, display_name, role, disabled, online, capacity, languages,
+                    (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = a.id AND c.status = 'with_agent')
+             FROM agents a ORDER BY email",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(AgentListing {
@@ -137,6 +145,8 @@ impl Store {
                     disabled: col::<i64>(r, 4)? != 0,
                     online: col::<i64>(r, 5)? != 0,
                     capacity: col::<i64>(r, 6)?.clamp(0, u32::MAX as i64) as u32,
+                    languages: super::split_languages(&col::<String>(r, 7)?),
+                    load: col::<i64>(r, 8)?.clamp(0, u32::MAX as i64) as u32,
                 })
             })
             .collect()

@@ -132,6 +132,10 @@ async fn a_disabled_agent_is_out_at_once_and_their_conversation_goes_back_to_the
     assert_eq!(claim.status(), StatusCode::OK);
     let stream = app.agent_req(&kim, Method::GET, "/v1/agent/events").send().await.unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
+    // The admins' list shows her languages, state and load (the console's agents page reads it).
+    let agents: Value = app.agent_req(&sam, Method::GET, "/v1/admin/agents").send().await.unwrap().json().await.unwrap();
+    let listed = agents.as_array().unwrap().iter().find(|a| a["email"] == "kim@fjordpay.example").unwrap().clone();
+    assert_eq!((&listed["languages"], &listed["online"], &listed["load"], &listed["disabled"]), (&json!(["en", "de"]), &json!(true), &json!(1), &json!(false)), "{listed}");
 
     let res = app.agent_req(&sam, Method::POST, "/v1/admin/agents/kim@fjordpay.example/disable").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
@@ -143,6 +147,10 @@ async fn a_disabled_agent_is_out_at_once_and_their_conversation_goes_back_to_the
     assert_error(login, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     let c = app.get_conversation(&token, &conv).await;
     assert_ne!(c["state"]["status"], "with_agent", "the conversation left the disabled agent: {c}");
+
+    let agents: Value = app.agent_req(&sam, Method::GET, "/v1/admin/agents").send().await.unwrap().json().await.unwrap();
+    let listed = agents.as_array().unwrap().iter().find(|a| a["email"] == "kim@fjordpay.example").unwrap().clone();
+    assert_eq!((&listed["online"], &listed["load"], &listed["disabled"]), (&json!(false), &json!(0), &json!(true)), "{listed}");
 
     let res = app.agent_req(&sam, Method::POST, "/v1/admin/agents/kim@fjordpay.example/enable").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);

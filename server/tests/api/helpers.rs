@@ -80,6 +80,8 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::OK);
         let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+        // One cookie for the agent and the admin API (both under /v1), as the console calls both.
+        assert!(set.contains("; Path=/v1;"), "{set}");
         Agent { cookie: set.split(';').next().unwrap().to_string() }
     }
 
