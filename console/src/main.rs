@@ -12,6 +12,7 @@ mod email;
 mod floor;
 mod format;
 mod history;
+mod layout;
 mod login;
 mod queue;
 mod stream;
