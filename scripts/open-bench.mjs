@@ -92,13 +92,15 @@ const kindOf = (url) => {
 
 /** Records every request of a context: bytes on the wire (headers + encoded body) by kind, failures. */
 function recordNetwork(context) {
-  const net = { requests: 0, bytes: { widget: 0, api: 0, page: 0 }, failed: [], pending: new Set() };
+  const net = { requests: 0, bytes: { widget: 0, api: 0, page: 0 }, failed: [], pending: new Set(), log: [] };
   context.on('request', (r) => { net.requests++; net.pending.add(r); });
   context.on('requestfinished', async (r) => {
     net.pending.delete(r);
     const s = await r.sizes().catch(() => null);
     if (s) net.bytes[kindOf(r.url())] += s.responseHeadersSize + s.responseBodySize;
     const res = await r.response().catch(() => null);
+    const u = new URL(r.url());
+    net.log.push(`${r.method()} ${u.host === new URL(base).host ? '' : u.host}${u.pathname} ${res?.status() ?? '-'} ${s ? s.responseHeadersSize + s.responseBodySize : 0} B`);
     if (res && res.status() >= 400) net.failed.push(`${res.status()} ${r.method()} ${r.url()}`);
   });
   context.on('requestfailed', (r) => {
@@ -144,7 +146,7 @@ async function measure(context, net, site, scenario) {
     const usable = Math.max(inner.usable, top.shown);
     const work = { page: await page.evaluate(WORK), frame: await frame.evaluate(WORK) };
     await page.waitForTimeout(200); // the last sizes come in
-    const wire = { requests: net.requests, bytes: { ...net.bytes } };
+    const wire = { requests: net.requests, bytes: { ...net.bytes }, log: [...net.log] };
     return { usable: usable - start, ready: Math.max(inner.ready, top.shown) - start, work, wire };
   } finally {
     net.closing = true;
@@ -232,6 +234,8 @@ try {
     }
   }
   const slow = Object.values(results).flatMap((r) => r.slow);
+  const last = results['tandem/click'].net.at(-1).log;
+  console.log(`\nTandem's finished requests in the last cold click run, in order of completion:\n  ${last.join('\n  ')}`);
   const slowPage = Object.values(results).flatMap((r) => r.slow.filter((_, i) => i % 2 === 0));
   const slowFrame = Object.values(results).flatMap((r) => r.slow.filter((_, i) => i % 2 === 1));
   console.log(`\nThrottling check: a fixed loop ran ${median(slowPage).toFixed(1)}× slower in the host page and ${median(slowFrame).toFixed(1)}× in the chat frame (medians; min ${Math.min(...slow).toFixed(1)}×) than unthrottled.`);

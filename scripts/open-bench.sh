@@ -23,8 +23,9 @@ cargo build -q --release -p tandem-server --bin tandem-server
 
 tmp="$(mktemp -d)"
 server=""
+bench=""
 cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  for pid in $bench $server; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -46,4 +47,10 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/v1/merchants/nordic-outdoor/confi
   cat "$tmp/server.log" >&2; echo "open-bench: the server did not start" >&2; exit 1; }
 
 echo "[open-bench] release server on 127.0.0.1:$port, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-node scripts/open-bench.mjs --base="http://127.0.0.1:$port" "$@"
+# In the background and waited for, so that Ctrl-C or a TERM stops it (and its Chromium) at once.
+node scripts/open-bench.mjs --base="http://127.0.0.1:$port" "$@" &
+bench=$!
+status=0
+wait "$bench" || status=$?
+bench=""
+exit "$status"
