@@ -22,9 +22,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'tests', 'e2e', 'package.json'));
 const { chromium } = require('playwright-core');
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? '1']),
-);
+// --name=value or --name value.
+const args = {};
+for (let i = 2, argv = process.argv; i < argv.length; i++) {
+  const [k, v] = argv[i].replace(/^--/, '').split('=');
+  args[k] = v ?? (argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : '1');
+}
 const base = args.base || process.env.TANDEM_BENCH_BASE;
 const runs = Number(args.runs || 15);
 const rate = Number(args.throttle || 4);

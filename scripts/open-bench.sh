@@ -24,6 +24,7 @@ cargo build -q --release -p tandem-server --bin tandem-server
 tmp="$(mktemp -d)"
 server=""
 bench=""
+# shellcheck disable=SC2317 # run by the trap
 cleanup() {
   for pid in $bench $server; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$tmp"
