@@ -1,0 +1,118 @@
+//! The widget's controller state, shared through context: one `Copy` handle of signals and stored
+//! values that the session, outbox, live-stream and view modules read and change.
+
+use leptos::prelude::*;
+
+use crate::boot::Boot;
+use crate::chat::Chat;
+use crate::host::{self, ToHost};
+use crate::i18n;
+
+/// Where start-up stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Starting,
+    Ready,
+    Failed(String),
+}
+
+/// The widget's controller. Every field is a handle, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct Ctl {
+    pub boot: StoredValue<Boot>,
+    pub chat: Chat,
+    pub token: RwSignal<Option<String>>,
+    pub conversation: RwSignal<Option<String>>,
+    pub phase: RwSignal<Phase>,
+    pub title: RwSignal<Option<String>>,
+    /// The shopper asked for a person before the conversation was ready.
+    pub want_person: RwSignal<bool>,
+    /// The identity token from the host, once it arrived.
+    pub identity: RwSignal<Option<String>>,
+    pub identity_settled: RwSignal<bool>,
+    /// Bumped whenever a new stream loop starts, so older loops stop.
+    pub stream_generation: StoredValue<u32>,
+    /// Aborts the running stream's fetch when a new one replaces it.
+    pub stream_abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
+    /// Whether the agent was last told the shopper is typing, and the idle timer's generation.
+    pub typing_sent: StoredValue<bool>,
+    pub typing_generation: StoredValue<u32>,
+    /// The browser says it is offline.
+    pub offline: RwSignal<bool>,
+    /// A new conversation is being created.
+    pub creating: StoredValue<bool>,
+    /// Who the current session belongs to: (identified, shopper id). Kept in memory because the
+    /// browser may refuse the iframe any storage.
+    pub who: StoredValue<Option<(bool, String)>>,
+    /// A sentence about how opening an email's link went (when it did not).
+    pub notice: RwSignal<Option<&'static str>>,
+    /// Email is configured (the merchant config says): the transcript can be emailed.
+    pub email_on: RwSignal<bool>,
+}
+
+impl Ctl {
+    /// A controller for the widget started with `boot`.
+    pub fn new(boot: &Boot) -> Self {
+        Ctl {
+            boot: StoredValue::new(boot.clone()),
+            chat: Chat::new(),
+            token: RwSignal::new(None),
+            conversation: RwSignal::new(None),
+            phase: RwSignal::new(Phase::Starting),
+            title: RwSignal::new(None),
+            want_person: RwSignal::new(false),
+            identity: RwSignal::new(boot.app_token.clone()),
+            identity_settled: RwSignal::new(!boot.identity_pending || boot.app_token.is_some()),
+            stream_generation: StoredValue::new(0),
+            stream_abort: StoredValue::new_local(None),
+            typing_sent: StoredValue::new(false),
+            typing_generation: StoredValue::new(0),
+            offline: RwSignal::new(web_sys::window().is_some_and(|w| !w.navigator().on_line())),
+            creating: StoredValue::new(false),
+            who: StoredValue::new(None),
+            notice: RwSignal::new(None),
+            email_on: RwSignal::new(false),
+        }
+    }
+
+    /// The widget's interface strings in the shopper's language.
+    pub fn strings(&self) -> &'static i18n::Strings {
+        i18n::strings(&self.boot.get_value().locale)
+    }
+
+    pub fn merchant(&self) -> String {
+        self.boot.with_value(|b| b.merchant.clone())
+    }
+
+    /// The session token and conversation id, once both are known.
+    pub fn ids(&self) -> Option<(String, String)> {
+        Some((self.token.get_untracked()?, self.conversation.get_untracked()?))
+    }
+
+    /// The shopper of the current session, once known.
+    pub fn owner(&self) -> Option<String> {
+        self.who.get_value().map(|(_, id)| id)
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.phase.get_untracked() == Phase::Ready
+    }
+
+    /// Shows that start-up (or a new conversation) failed, with the shopper's words for `e`.
+    pub fn fail(&self, e: &crate::api::ApiError) {
+        self.phase.set(Phase::Failed(e.shopper_text(self.strings()).to_string()))
+    }
+
+    /// Tells the embedding page (through `postMessage`) or, in app mode, the native app's bridge.
+    pub fn tell_host(&self, message: &ToHost) {
+        if self.boot.with_value(|b| b.app) {
+            host::post_native(message);
+        } else {
+            host::post(self.boot.with_value(|b| b.host_origin.clone()).as_deref(), message);
+        }
+    }
+}
+
+pub async fn sleep_ms(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
