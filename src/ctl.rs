@@ -7,6 +7,9 @@ use crate::boot::Boot;
 use crate::chat::Chat;
 use crate::host::{self, ToHost};
 use crate::i18n;
+use crate::live::Live;
+use crate::session::Identity;
+use crate::typing::Typing;
 
 /// Where start-up stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,23 +30,16 @@ pub struct Ctl {
     pub title: RwSignal<Option<String>>,
     /// The shopper asked for a person before the conversation was ready.
     pub want_person: RwSignal<bool>,
-    /// The identity token from the host, once it arrived.
-    pub identity: RwSignal<Option<String>>,
-    pub identity_settled: RwSignal<bool>,
-    /// Bumped whenever a new stream loop starts, so older loops stop.
-    pub stream_generation: StoredValue<u32>,
-    /// Aborts the running stream's fetch when a new one replaces it.
-    pub stream_abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
-    /// Whether the agent was last told the shopper is typing, and the idle timer's generation.
-    pub typing_sent: StoredValue<bool>,
-    pub typing_generation: StoredValue<u32>,
+    /// The host's identity token and whose session this is.
+    pub identity: Identity,
+    /// The running stream loop.
+    pub live: Live,
+    /// The shopper's typing indicator.
+    pub typing: Typing,
     /// The browser says it is offline.
     pub offline: RwSignal<bool>,
     /// A new conversation is being created.
     pub creating: StoredValue<bool>,
-    /// Who the current session belongs to: (identified, shopper id). Kept in memory because the
-    /// browser may refuse the iframe any storage.
-    pub who: StoredValue<Option<(bool, String)>>,
     /// A sentence about how opening an email's link went (when it did not).
     pub notice: RwSignal<Option<&'static str>>,
     /// Email is configured (the merchant config says): the transcript can be emailed.
@@ -61,15 +57,11 @@ impl Ctl {
             phase: RwSignal::new(Phase::Starting),
             title: RwSignal::new(None),
             want_person: RwSignal::new(false),
-            identity: RwSignal::new(boot.app_token.clone()),
-            identity_settled: RwSignal::new(!boot.identity_pending || boot.app_token.is_some()),
-            stream_generation: StoredValue::new(0),
-            stream_abort: StoredValue::new_local(None),
-            typing_sent: StoredValue::new(false),
-            typing_generation: StoredValue::new(0),
+            identity: Identity::new(boot),
+            live: Live::new(),
+            typing: Typing::new(),
             offline: RwSignal::new(web_sys::window().is_some_and(|w| !w.navigator().on_line())),
             creating: StoredValue::new(false),
-            who: StoredValue::new(None),
             notice: RwSignal::new(None),
             email_on: RwSignal::new(false),
         }
@@ -91,7 +83,7 @@ impl Ctl {
 
     /// The shopper of the current session, once known.
     pub fn owner(&self) -> Option<String> {
-        self.who.get_value().map(|(_, id)| id)
+        self.identity.who.get_value().map(|(_, id)| id)
     }
 
     pub fn is_ready(&self) -> bool {

@@ -15,6 +15,27 @@ use crate::host::ToHost;
 use crate::stream::{self, StreamEnd};
 use crate::{outbox, session, storage};
 
+/// The running stream loop, so that starting a new one stops the old.
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// Bumped whenever a new stream loop starts, so older loops stop.
+    generation: StoredValue<u32>,
+    /// Aborts the running stream's fetch when a new one replaces it.
+    abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
+}
+
+impl Live {
+    pub fn new() -> Self {
+        Live { generation: StoredValue::new(0), abort: StoredValue::new_local(None) }
+    }
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The first reconnect delay, and the one after the stream opened again.
 pub const FIRST_BACKOFF_MS: u32 = 500;
 
@@ -45,8 +66,8 @@ pub fn other_author(event: &Event) -> Option<Author> {
 
 /// Stops the running stream (if any): its loop ends and its fetch is aborted.
 pub fn stop(ctl: Ctl) {
-    ctl.stream_generation.set_value(ctl.stream_generation.get_value() + 1);
-    if let Some(old) = ctl.stream_abort.get_value() {
+    ctl.live.generation.set_value(ctl.live.generation.get_value() + 1);
+    if let Some(old) = ctl.live.abort.get_value() {
         old.abort();
     }
 }
@@ -54,15 +75,15 @@ pub fn stop(ctl: Ctl) {
 /// Stops the running stream (if any) and follows the current conversation.
 pub fn restart(ctl: Ctl) {
     stop(ctl);
-    let generation = ctl.stream_generation.get_value();
-    ctl.stream_abort.set_value(web_sys::AbortController::new().ok());
+    let generation = ctl.live.generation.get_value();
+    ctl.live.abort.set_value(web_sys::AbortController::new().ok());
     spawn_local(stream_loop(ctl, generation));
 }
 
 async fn stream_loop(ctl: Ctl, generation: u32) {
     let backoff = Rc::new(Cell::new(FIRST_BACKOFF_MS));
     loop {
-        if ctl.stream_generation.get_value() != generation {
+        if ctl.live.generation.get_value() != generation {
             return;
         }
         let Some((token, conv)) = ctl.ids() else { return };
@@ -74,7 +95,7 @@ async fn stream_loop(ctl: Ctl, generation: u32) {
             outbox::retry_failed(ctl);
         };
         let on_event = move |e: Event| {
-            if ctl.stream_generation.get_value() != generation {
+            if ctl.live.generation.get_value() != generation {
                 return;
             }
             let other = other_author(&e);
@@ -84,9 +105,9 @@ async fn stream_loop(ctl: Ctl, generation: u32) {
                 }
             }
         };
-        let Some(abort) = ctl.stream_abort.get_value() else { return };
+        let Some(abort) = ctl.live.abort.get_value() else { return };
         let end = stream::run_once(&token, &conv, ctl.chat.last_seq.get_untracked(), &abort.signal(), &on_open, &on_event).await;
-        if ctl.stream_generation.get_value() != generation {
+        if ctl.live.generation.get_value() != generation {
             return;
         }
         match after_end(&end) {

@@ -7,10 +7,33 @@ use leptos::task::spawn_local;
 use tandem_protocol::{Conversation, ConversationState, CreateSession};
 
 use crate::api::{self, ApiError};
+use crate::boot::Boot;
 use crate::ctl::{sleep_ms, Ctl, Phase};
 use crate::host::ToHost;
 use crate::storage::{self, StoredSession};
 use crate::{live, outbox};
+
+/// Who the shopper is: the identity token from the host (once it arrived), and whose session the
+/// widget holds.
+#[derive(Clone, Copy)]
+pub struct Identity {
+    pub token: RwSignal<Option<String>>,
+    /// No identity token is awaited any more.
+    pub settled: RwSignal<bool>,
+    /// Who the current session belongs to: (identified, shopper id). Kept in memory because the
+    /// browser may refuse the iframe any storage.
+    pub who: StoredValue<Option<(bool, String)>>,
+}
+
+impl Identity {
+    pub fn new(boot: &Boot) -> Self {
+        Identity {
+            token: RwSignal::new(boot.app_token.clone()),
+            settled: RwSignal::new(!boot.identity_pending || boot.app_token.is_some()),
+            who: StoredValue::new(None),
+        }
+    }
+}
 
 /// Whether a stored session may be reused: an anonymous one only while the host presents no
 /// identity, an identified one only for the same shopper (`sub` of the presented token). So on a
@@ -65,7 +88,7 @@ pub fn identity_switches(late: bool, who: Option<&(bool, String)>, subject: Opti
 }
 
 fn remember(ctl: Ctl, m: &str, token: &str, shopper_id: String, identified: bool) {
-    ctl.who.set_value(Some((identified, shopper_id.clone())));
+    ctl.identity.who.set_value(Some((identified, shopper_id.clone())));
     storage::set_session(m, Some(&StoredSession { token: token.to_string(), shopper_id, identified }));
 }
 
@@ -73,11 +96,11 @@ fn remember(ctl: Ctl, m: &str, token: &str, shopper_id: String, identified: bool
 /// identified session.
 async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
     let m = ctl.merchant();
-    let identity = ctl.identity.get_untracked();
+    let identity = ctl.identity.token.get_untracked();
     let subject = identity.as_deref().and_then(token_subject);
     if let Some(stored) = storage::session(&m) {
         if session_fits(stored.identified, &stored.shopper_id, subject.as_deref()) {
-            ctl.who.set_value(Some((stored.identified, stored.shopper_id)));
+            ctl.identity.who.set_value(Some((stored.identified, stored.shopper_id)));
             return Ok(stored.token);
         }
     } else if let Ok(Some(s)) = api::resume_session(&m).await {
@@ -93,7 +116,7 @@ async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
         // An expired (or foreign) identity token never leaves the shopper stuck: they continue
         // signed out, and the host page hears it should bring a fresh token.
         Err(e) if e.is_identity_refused() => {
-            ctl.identity.set(None);
+            ctl.identity.token.set(None);
             ctl.tell_host(&ToHost::IdentityExpired);
             api::create_session(&request(None)).await?
         }
@@ -112,14 +135,14 @@ pub async fn start(ctl: Ctl) {
     if ctl.boot.with_value(|b| b.identity_pending) {
         // The host promised an identity token; give it a moment to arrive.
         for _ in 0..30 {
-            if ctl.identity_settled.get_untracked() {
+            if ctl.identity.settled.get_untracked() {
                 break;
             }
             sleep_ms(100).await;
         }
     }
     let m = ctl.merchant();
-    let mut reopened = crate::email::reopen(ctl.boot, ctl.notice, ctl.who).await;
+    let mut reopened = crate::email::reopen(ctl.boot, ctl.notice, ctl.identity.who).await;
     let mut attempts = 0;
     let conversation = loop {
         attempts += 1;
@@ -186,11 +209,11 @@ pub async fn new_conversation(ctl: Ctl) {
 /// An identity token from the host: kept for the next session; signed in (or as someone else)
 /// after the chat started, the chat switches sessions.
 pub fn identify(ctl: Ctl, token: String) {
-    let late = ctl.identity_settled.get_untracked() && ctl.is_ready();
+    let late = ctl.identity.settled.get_untracked() && ctl.is_ready();
     let subject = token_subject(&token);
-    ctl.identity.set(Some(token));
-    ctl.identity_settled.set(true);
-    if identity_switches(late, ctl.who.get_value().as_ref(), subject.as_deref()) {
+    ctl.identity.token.set(Some(token));
+    ctl.identity.settled.set(true);
+    if identity_switches(late, ctl.identity.who.get_value().as_ref(), subject.as_deref()) {
         spawn_local(start(ctl));
     }
 }

@@ -8,6 +8,25 @@ use tandem_protocol::ConversationState;
 use crate::api;
 use crate::ctl::{sleep_ms, Ctl};
 
+/// Whether the agent was last told the shopper is typing, and the idle timer's generation.
+#[derive(Clone, Copy)]
+pub struct Typing {
+    sent: StoredValue<bool>,
+    generation: StoredValue<u32>,
+}
+
+impl Typing {
+    pub fn new() -> Self {
+        Typing { sent: StoredValue::new(false), generation: StoredValue::new(0) }
+    }
+}
+
+impl Default for Typing {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// How long after the last keystroke the agent hears the shopper stopped typing.
 pub const IDLE_MS: u32 = 3000;
 
@@ -21,15 +40,15 @@ pub fn keystroke(ctl: Ctl) {
     if !told_in(&ctl.chat.state.get_untracked()) {
         return;
     }
-    let generation = ctl.typing_generation.get_value() + 1;
-    ctl.typing_generation.set_value(generation);
-    if !ctl.typing_sent.get_value() {
-        ctl.typing_sent.set_value(true);
+    let generation = ctl.typing.generation.get_value() + 1;
+    ctl.typing.generation.set_value(generation);
+    if !ctl.typing.sent.get_value() {
+        ctl.typing.sent.set_value(true);
         post(ctl, true);
     }
     spawn_local(async move {
         sleep_ms(IDLE_MS).await;
-        if ctl.typing_generation.get_value() == generation {
+        if ctl.typing.generation.get_value() == generation {
             stop(ctl);
         }
     });
@@ -37,8 +56,8 @@ pub fn keystroke(ctl: Ctl) {
 
 /// Tells the agent the shopper stopped typing, if they were told it started.
 pub fn stop(ctl: Ctl) {
-    if ctl.typing_sent.get_value() {
-        ctl.typing_sent.set_value(false);
+    if ctl.typing.sent.get_value() {
+        ctl.typing.sent.set_value(false);
         post(ctl, false);
     }
 }
