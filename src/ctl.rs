@@ -16,7 +16,8 @@ use crate::typing::Typing;
 pub enum Phase {
     Starting,
     Ready,
-    Failed(String),
+    /// Why, in the shopper's words.
+    Failed(&'static str),
 }
 
 /// The widget's controller. Every field is a handle, so it is `Copy`.
@@ -69,7 +70,7 @@ impl Ctl {
 
     /// The widget's interface strings in the shopper's language.
     pub fn strings(&self) -> &'static i18n::Strings {
-        i18n::strings(&self.boot.get_value().locale)
+        self.boot.with_value(|b| i18n::strings(&b.locale))
     }
 
     pub fn merchant(&self) -> String {
@@ -92,7 +93,7 @@ impl Ctl {
 
     /// Shows that start-up (or a new conversation) failed, with the shopper's words for `e`.
     pub fn fail(&self, e: &crate::api::ApiError) {
-        self.phase.set(Phase::Failed(e.shopper_text(self.strings()).to_string()))
+        self.phase.set(Phase::Failed(e.shopper_text(self.strings())))
     }
 
     /// Tells the embedding page (through `postMessage`) or, in app mode, the native app's bridge.
@@ -100,7 +101,7 @@ impl Ctl {
         if self.boot.with_value(|b| b.app) {
             host::post_native(message);
         } else {
-            host::post(self.boot.with_value(|b| b.host_origin.clone()).as_deref(), message);
+            self.boot.with_value(|b| host::post(b.host_origin.as_deref(), message));
         }
     }
 }

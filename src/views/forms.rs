@@ -39,13 +39,13 @@ pub fn plausible_email(s: &str) -> bool {
 pub fn ContactForm(env: FormEnv, contact: Option<String>) -> impl IntoView {
     let strings = env.strings;
     let email = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<&'static str>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = email.get_untracked().trim().to_string();
         if !plausible_email(&value) {
-            error.set(Some(strings.email_invalid.into()));
+            error.set(Some(strings.email_invalid));
             return;
         }
         let Some((token, id)) = env.ids() else { return };
@@ -54,7 +54,7 @@ pub fn ContactForm(env: FormEnv, contact: Option<String>) -> impl IntoView {
             // The new state arrives through the stream, in order with everything else.
             match api::leave_contact(&token, &id, &value).await {
                 Ok(_) => error.set(None),
-                Err(e) => error.set(Some(e.shopper_text(strings).to_string())),
+                Err(e) => error.set(Some(e.shopper_text(strings))),
             }
             busy.set(false);
         });
@@ -86,11 +86,11 @@ pub fn RatingForm(env: FormEnv, rating: Option<u8>) -> impl IntoView {
     let strings = env.strings;
     let score = RwSignal::new(None::<u8>);
     let comment = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<&'static str>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(s) = score.get_untracked() else {
-            error.set(Some(strings.rate_prompt.into()));
+            error.set(Some(strings.rate_prompt));
             return;
         };
         let Some((token, id)) = env.ids() else { return };
@@ -98,7 +98,7 @@ pub fn RatingForm(env: FormEnv, rating: Option<u8>) -> impl IntoView {
         spawn_local(async move {
             let comment = (!text.trim().is_empty()).then_some(text.as_str());
             if let Err(e) = api::rate(&token, &id, s, comment).await {
-                error.set(Some(e.shopper_text(strings).to_string()));
+                error.set(Some(e.shopper_text(strings)));
             }
         });
     };
@@ -136,22 +136,22 @@ pub fn TranscriptEmail(env: FormEnv) -> impl IntoView {
     let s = env.strings;
     let open = RwSignal::new(false);
     let email = RwSignal::new(String::new());
-    let note = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<&'static str>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = email.get_untracked().trim().to_string();
         if !value.is_empty() && !plausible_email(&value) {
-            return note.set(Some(s.email_invalid.into()));
+            return note.set(Some(s.email_invalid));
         }
         let Some((token, id)) = env.ids() else { return };
         spawn_local(async move {
             note.set(Some(match api::transcript_email(&token, &id, &value).await {
                 Ok(()) => {
                     open.set(false);
-                    s.transcript_sent.into()
+                    s.transcript_sent
                 }
-                Err(api::ApiError::Server { code, .. }) if code.contains("email") => s.email_invalid.into(),
-                Err(e) => e.shopper_text(s).into(),
+                Err(api::ApiError::Server { code, .. }) if code.contains("email") => s.email_invalid,
+                Err(e) => e.shopper_text(s),
             }));
         });
     };
