@@ -11,7 +11,7 @@ pub enum Delivery {
     Sending,
     Sent,
     /// Failed with a reason shown to the shopper; `retry` says whether sending again can help.
-    Failed { reason: String, retry: bool },
+    Failed { reason: &'static str, retry: bool },
 }
 
 /// One line of the transcript.

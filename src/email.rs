@@ -1,12 +1,10 @@
-//! Email follow-ups in the widget: opening a conversation from an email's link (`reopen=` in the
-//! URL, exchanged once for a session), and asking for the transcript by email.
+//! Opening a conversation from an email's link (`reopen=` in the URL, exchanged once for a
+//! session). Asking for the transcript by email is a form in `views/forms.rs`.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api;
 use crate::boot::Boot;
-use crate::handoff::{plausible_email, FormEnv};
 use crate::i18n;
 use crate::storage::{self, StoredSession};
 
@@ -26,64 +24,39 @@ pub async fn reopen(boot: StoredValue<Boot>, notice: RwSignal<Option<&'static st
             storage::clear_outbox(&m);
             Some(r.session.token)
         }
-        Err(api::ApiError::Server { code, .. }) => {
-            notice.set(Some(match code.as_str() {
-                "link_used" => s.reopen_used,
-                "link_expired" => s.reopen_expired,
-                _ => s.reopen_invalid,
-            }));
-            None
-        }
         Err(e) => {
-            notice.set(Some(e.shopper_text(s)));
+            notice.set(Some(link_notice(&e, s)));
             None
         }
     }
 }
 
-/// "Email me this conversation": an address (empty: the one left earlier), then a confirmation.
-#[component]
-pub fn TranscriptEmail(env: FormEnv) -> impl IntoView {
-    let s = env.strings;
-    let open = RwSignal::new(false);
-    let email = RwSignal::new(String::new());
-    let note = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let value = email.get_untracked().trim().to_string();
-        if !value.is_empty() && !plausible_email(&value) {
-            return note.set(Some(s.email_invalid.into()));
+/// What the shopper is told when an email's link did not open the conversation.
+pub fn link_notice(e: &api::ApiError, s: &'static i18n::Strings) -> &'static str {
+    match e {
+        api::ApiError::Server { code, .. } => match code.as_str() {
+            "link_used" => s.reopen_used,
+            "link_expired" => s.reopen_expired,
+            _ => s.reopen_invalid,
+        },
+        e => e.shopper_text(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api::ApiError;
+
+    #[test]
+    fn a_link_that_fails_says_why_in_the_shopper_s_language() {
+        for (locale, s) in i18n::CATALOGUES {
+            let server = |status, code: &str| ApiError::Server { status, code: code.into(), message: "Link used".into() };
+            assert_eq!(link_notice(&server(410, "link_used"), s), s.reopen_used, "{locale}");
+            assert_eq!(link_notice(&server(410, "link_expired"), s), s.reopen_expired);
+            assert_eq!(link_notice(&server(400, "invalid_link"), s), s.reopen_invalid);
+            assert_eq!(link_notice(&server(503, "unavailable"), s), s.reopen_invalid, "any refusal with a body is an unusable link");
+            assert_eq!(link_notice(&ApiError::Network("offline".into()), s), s.err_network);
         }
-        let Some((token, id)) = env.ids() else { return };
-        spawn_local(async move {
-            note.set(Some(match api::transcript_email(&token, &id, &value).await {
-                Ok(()) => {
-                    open.set(false);
-                    s.transcript_sent.into()
-                }
-                Err(api::ApiError::Server { code, .. }) if code.contains("email") => s.email_invalid.into(),
-                Err(e) => e.shopper_text(s).into(),
-            }));
-        });
-    };
-    view! {
-        <div class="tandem-status">
-            <button type="button" class="tandem-button tandem-button--small" data-testid="transcript-email"
-                aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
-                {s.transcript_open}
-            </button>
-            <Show when=move || open.get()>
-                <form class="tandem-form" data-testid="transcript-form" on:submit=submit>
-                    <label for="tandem-transcript-email">{s.email_label}</label>
-                    <div class="tandem-form__row">
-                        <input id="tandem-transcript-email" type="email" autocomplete="email" inputmode="email"
-                            data-testid="transcript-address"
-                            prop:value=move || email.get() on:input:target=move |ev| email.set(ev.target().value())/>
-                        <button type="submit" class="tandem-button" data-testid="transcript-send">{s.transcript_send}</button>
-                    </div>
-                </form>
-            </Show>
-            <p role="status" class="tandem-note" data-testid="transcript-note">{move || note.get()}</p>
-        </div>
     }
 }

@@ -1,130 +1,96 @@
-//! The parts of the widget that belong to a person's side of the conversation: leaving an email
-//! while no one is available, and rating the conversation once a person has resolved it.
+//! Asking for a person: from the header, from an answer's button, or before the chat was ready
+//! (then once it is). The new state arrives through the stream, in order with everything else; a
+//! request that fails for a passing reason is retried, so one click is always enough. The forms of
+//! a person's side (contact, rating) are in `views/forms.rs`.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tandem_protocol::ConversationState;
 
-use crate::api;
-use crate::i18n::{fill, Strings};
+use crate::api::{self, ApiError};
+use crate::ctl::{sleep_ms, Ctl};
+use crate::host::ToHost;
+use crate::stream;
 
-/// What the forms need: the session token and conversation. The new state they cause arrives
-/// through the stream, in order with everything else.
-#[derive(Clone, Copy)]
-pub struct FormEnv {
-    pub token: RwSignal<Option<String>>,
-    pub conversation: RwSignal<Option<String>>,
-    pub strings: &'static Strings,
+/// How often a request for a person is made at most, and the delay before the second.
+pub const ATTEMPTS: usize = 6;
+pub const FIRST_DELAY_MS: u32 = 1000;
+
+/// What asking for a person does now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonStep {
+    /// Start-up has not finished: asked for once the conversation is ready.
+    Later,
+    /// The conversation has ended: the person is asked for in a new one.
+    NewConversationFirst,
+    Ask,
 }
 
-impl FormEnv {
-    pub(crate) fn ids(&self) -> Option<(String, String)> {
-        Some((self.token.get_untracked()?, self.conversation.get_untracked()?))
+pub fn person_step(ready: bool, state: &ConversationState) -> PersonStep {
+    if !ready {
+        PersonStep::Later
+    } else if matches!(state, ConversationState::Resolved { .. }) {
+        PersonStep::NewConversationFirst
+    } else {
+        PersonStep::Ask
     }
 }
 
-/// Whether text looks like an email address (the server checks again).
-pub fn plausible_email(s: &str) -> bool {
-    let s = s.trim();
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
+/// Whether a request for a person that failed with `e` is made again (after a delay).
+pub fn ask_again(e: &ApiError) -> bool {
+    e.is_transient()
 }
 
-/// Asks for an email address while no one is available; shows where the reply will go once given.
-#[component]
-pub fn ContactForm(env: FormEnv, contact: Option<String>) -> impl IntoView {
-    let strings = env.strings;
-    let email = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let value = email.get_untracked().trim().to_string();
-        if !plausible_email(&value) {
-            error.set(Some(strings.email_invalid.into()));
-            return;
+/// Asks for a person.
+pub fn request_person(ctl: Ctl) {
+    ctl.tell_host(&ToHost::Handoff);
+    let step = person_step(ctl.is_ready(), &ctl.chat.state.get_untracked());
+    if step == PersonStep::Later {
+        ctl.want_person.set(true);
+        return;
+    }
+    spawn_local(async move {
+        if step == PersonStep::NewConversationFirst {
+            crate::session::new_conversation(ctl).await;
         }
-        let Some((token, id)) = env.ids() else { return };
-        busy.set(true);
-        spawn_local(async move {
-            // The new state arrives through the stream, in order with everything else.
-            match api::leave_contact(&token, &id, &value).await {
-                Ok(_) => error.set(None),
-                Err(e) => error.set(Some(e.shopper_text(strings).to_string())),
+        let mut delay = FIRST_DELAY_MS;
+        for _ in 0..ATTEMPTS {
+            let Some((token, conv)) = ctl.ids() else { return };
+            match api::handoff(&token, &conv).await {
+                Err(e) if ask_again(&e) => {
+                    sleep_ms(delay).await;
+                    delay = stream::next_backoff(delay);
+                }
+                _ => return,
             }
-            busy.set(false);
-        });
-    };
-    match contact {
-        Some(c) => view! { <p class="tandem-status__state" data-testid="contact-thanks">{fill(strings.email_thanks, "email", &c)}</p> }.into_any(),
-        None => view! {
-            <form class="tandem-form" data-testid="contact-form" on:submit=submit>
-                <label for="tandem-contact-email">{strings.email_label}</label>
-                <div class="tandem-form__row">
-                    <input id="tandem-contact-email" type="email" autocomplete="email" inputmode="email" required
-                        data-testid="contact-email"
-                        aria-invalid=move || error.get().is_some().to_string()
-                        aria-describedby="tandem-contact-error"
-                        prop:value=move || email.get()
-                        on:input:target=move |ev| email.set(ev.target().value())/>
-                    <button type="submit" class="tandem-button" disabled=move || busy.get()>{strings.email_submit}</button>
-                </div>
-                <p id="tandem-contact-error" class="tandem-form__error" role="alert">{move || error.get()}</p>
-            </form>
         }
-        .into_any(),
-    }
+    });
 }
 
-/// Asks for a 1–5 rating and an optional comment once a person has resolved the conversation.
-#[component]
-pub fn RatingForm(env: FormEnv, rating: Option<u8>) -> impl IntoView {
-    let strings = env.strings;
-    let score = RwSignal::new(None::<u8>);
-    let comment = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(s) = score.get_untracked() else {
-            error.set(Some(strings.rate_prompt.into()));
-            return;
-        };
-        let Some((token, id)) = env.ids() else { return };
-        let text = comment.get_untracked();
-        spawn_local(async move {
-            let comment = (!text.trim().is_empty()).then_some(text.as_str());
-            if let Err(e) = api::rate(&token, &id, s, comment).await {
-                error.set(Some(e.shopper_text(strings).to_string()));
-            }
-        });
-    };
-    if rating.is_some() {
-        return view! { <p class="tandem-status__state" data-testid="rating-thanks">{strings.rate_thanks}</p> }.into_any();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_is_asked_for_once_ready_and_in_a_new_conversation_after_an_ended_one() {
+        assert_eq!(person_step(false, &ConversationState::Assistant), PersonStep::Later);
+        assert_eq!(person_step(true, &ConversationState::Assistant), PersonStep::Ask);
+        assert_eq!(person_step(true, &ConversationState::Queued { position: 2, estimated_wait_secs: None }), PersonStep::Ask);
+        assert_eq!(person_step(true, &ConversationState::Resolved { rating: None }), PersonStep::NewConversationFirst);
     }
-    view! {
-        <form class="tandem-form" data-testid="rating-form" on:submit=submit>
-            <fieldset class="tandem-rating">
-                <legend>{strings.rate_prompt}</legend>
-                {(1..=5u8).map(|n| {
-                    let id = format!("tandem-rate-{n}");
-                    view! {
-                        <input type="radio" name="tandem-rating" id=id.clone() value=n.to_string()
-                            data-testid=format!("rate-{n}")
-                            on:change=move |_| score.set(Some(n))/>
-                        <label for=id aria-label=fill(strings.rate_star, "n", &n.to_string())>{n.to_string()}</label>
-                    }
-                }).collect_view()}
-            </fieldset>
-            <label for="tandem-rating-comment">{strings.rate_comment_label}</label>
-            <textarea id="tandem-rating-comment" rows="2" maxlength="2000" data-testid="rating-comment"
-                prop:value=move || comment.get()
-                on:input:target=move |ev| comment.set(ev.target().value())></textarea>
-            <button type="submit" class="tandem-button" data-testid="rating-submit">{strings.rate_submit}</button>
-            <p class="tandem-form__error" role="alert">{move || error.get()}</p>
-        </form>
+
+    #[test]
+    fn passing_failures_are_retried_with_growing_delays_and_refusals_are_not() {
+        let server = |status| ApiError::Server { status, code: "x".into(), message: String::new() };
+        assert!(ask_again(&ApiError::Network("offline".into())));
+        assert!(ask_again(&server(503)));
+        assert!(ask_again(&server(429)));
+        assert!(!ask_again(&server(409)));
+        assert!(!ask_again(&server(401)));
+        let mut delays = vec![FIRST_DELAY_MS];
+        while delays.len() < ATTEMPTS {
+            delays.push(stream::next_backoff(*delays.last().unwrap()));
+        }
+        assert_eq!(delays, [1000, 2000, 4000, 8000, 15_000, 15_000]);
     }
-    .into_any()
 }

@@ -9,14 +9,19 @@ pub mod app;
 pub mod blocks;
 pub mod boot;
 pub mod chat;
-pub mod composer;
+pub mod ctl;
 pub mod email;
 pub mod format;
 pub mod handoff;
 pub mod host;
 pub mod i18n;
+pub mod live;
+pub mod outbox;
+pub mod session;
 pub mod storage;
 pub mod stream;
+pub mod typing;
+pub mod views;
 pub mod wire;
 
 /// Mounts the widget on `<body>`.

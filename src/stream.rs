@@ -26,12 +26,22 @@ pub fn take_frames(buf: &mut Vec<u8>) -> Vec<String> {
 }
 
 /// Why a stream ended.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub enum StreamEnd {
-    /// The connection dropped or never opened; reconnect.
-    Dropped(String),
+    /// The connection dropped or never opened; reconnect. (Why, for debugging: nothing shows it.)
+    Dropped(&'static str),
     /// The server refused (status code); reconnecting will not help without a new session.
     Refused(u16),
+}
+
+/// How a stream the server answered with an error status ends: a server-side failure (5xx) is
+/// passing, anything else (401, 403, 404, 429, …) refuses the session or conversation.
+pub fn refused_or_dropped(status: u16) -> StreamEnd {
+    if status >= 500 {
+        StreamEnd::Dropped("server error")
+    } else {
+        StreamEnd::Refused(status)
+    }
 }
 
 /// Opens the stream once and feeds every event to `on_event` until it ends. `on_open` runs when
@@ -44,8 +54,8 @@ pub async fn run_once(
     on_open: &dyn Fn(),
     on_event: &dyn Fn(Event),
 ) -> StreamEnd {
-    let dropped = |e: JsValue| StreamEnd::Dropped(e.as_string().unwrap_or_else(|| "the connection failed".into()));
-    let Some(window) = web_sys::window() else { return StreamEnd::Dropped("no window".into()) };
+    let dropped = |_: JsValue| StreamEnd::Dropped("the connection failed");
+    let Some(window) = web_sys::window() else { return StreamEnd::Dropped("no window") };
     let headers = match Headers::new() {
         Ok(h) => h,
         Err(e) => return dropped(e),
@@ -65,9 +75,9 @@ pub async fn run_once(
         Err(e) => return dropped(e),
     };
     if !res.ok() {
-        return if res.status() >= 500 { StreamEnd::Dropped(format!("status {}", res.status())) } else { StreamEnd::Refused(res.status()) };
+        return refused_or_dropped(res.status());
     }
-    let Some(body) = res.body() else { return StreamEnd::Dropped("no body".into()) };
+    let Some(body) = res.body() else { return StreamEnd::Dropped("no body") };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     on_open();
     let mut buf = Vec::new();
@@ -77,7 +87,7 @@ pub async fn run_once(
             Err(e) => return dropped(e),
         };
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
-            return StreamEnd::Dropped("stream closed".into());
+            return StreamEnd::Dropped("stream closed");
         }
         if let Ok(value) = Reflect::get(&chunk, &"value".into()) {
             buf.extend(value.unchecked_into::<Uint8Array>().to_vec());
@@ -106,6 +116,17 @@ mod tests {
         buf.extend_from_slice(b":2}\n\n");
         assert_eq!(take_frames(&mut buf), vec!["{\"b\":2}".to_string()]);
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn server_failures_drop_the_stream_and_other_errors_refuse_it() {
+        assert_eq!(refused_or_dropped(500), StreamEnd::Dropped("server error"));
+        assert_eq!(refused_or_dropped(503), StreamEnd::Dropped("server error"));
+        assert_eq!(refused_or_dropped(401), StreamEnd::Refused(401));
+        assert_eq!(refused_or_dropped(404), StreamEnd::Refused(404));
+        // As today: a rate-limited stream counts as refused (issue 12's shared client core changes
+        // that for the widget and the console together).
+        assert_eq!(refused_or_dropped(429), StreamEnd::Refused(429));
     }
 
     #[test]

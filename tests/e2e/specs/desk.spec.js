@@ -23,7 +23,9 @@ async function shopper(browser, query = '') {
   await expect(demo.launcher).toBeVisible();
   await demo.open();
   const frame = page.frames().find((f) => f.url().includes('/embed/'));
-  const conversationId = await frame.locator('.tandem').getAttribute('data-conversation');
+  // Waits for the conversation: `open()` waits for "Connecting" to go, which only the English
+  // widget says, so a Swedish shopper's id was read before there was one.
+  const conversationId = await demo.widget.conversationId();
   return { context, page, widget: demo.widget, frame, conversationId };
 }
 
