@@ -6,9 +6,10 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tandem_protocol::{AddAgent, AgentListing};
 use wasm_bindgen::JsCast;
 
-use crate::api::{self, AdminAgent, ApiError, NewAdminAgent};
+use crate::api::{self, ApiError};
 use crate::app::Ctl;
 
 /// The roles, lowest first, with their labels.
@@ -28,7 +29,7 @@ fn parse_codes(text: &str) -> Vec<String> {
 #[derive(Clone, Copy)]
 struct Agents {
     ctl: Ctl,
-    list: RwSignal<Option<Vec<AdminAgent>>>,
+    list: RwSignal<Option<Vec<AgentListing>>>,
     focus: StoredValue<Option<String>>,
 }
 
@@ -104,7 +105,7 @@ pub fn AgentsAdmin() -> impl IntoView {
 
 /// One agent's row with its controls.
 #[component]
-fn AgentRow(agents: Agents, a: AdminAgent, own: bool) -> impl IntoView {
+fn AgentRow(agents: Agents, a: AgentListing, own: bool) -> impl IntoView {
     let id = a.id.clone();
     let name = a.display_name.clone();
     let languages = RwSignal::new(a.languages.join(", "));
@@ -236,7 +237,7 @@ fn AddAgent(agents: Agents) -> impl IntoView {
             error.set(Some("Capacity must be a whole number from 1 to 10.".into()));
             return;
         };
-        let agent = NewAdminAgent {
+        let agent = AddAgent {
             email: email.get_untracked().trim().to_string(),
             display_name: name.get_untracked().trim().to_string(),
             password: password.get_untracked(),

@@ -7,6 +7,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
 use serde_json::json;
 use tandem_protocol::{
+    AddAgent, AgentListing,
     AgentConversation, AgentLogin, AgentProfile, CannedEdit, CannedFilled, CannedReply, Colleague, ConversationState,
     Draft, ErrorBody, HistoryDetail, HistoryPage, NewCannedReply, NewNote, Note, Presence, QueueItem, QueueSnapshot,
     SendAck, SendMessage, Transfer, Typing,
@@ -238,7 +239,7 @@ pub async fn history_detail(id: &str) -> Result<HistoryDetail, ApiError> {
 /// `GET /v1/agent/floor[?day=YYYY-MM-DD]`: the floor now and a day's figures (supervisors).
 pub async fn floor(day: Option<&str>) -> Result<tandem_protocol::Floor, ApiError> {
     match day {
-        Some(d) => get(&format!("/v1/agent/floor?day={}", String::from(js_sys::encode_uri_component(d)))).await,
+        Some(d) => get(&format!("/v1/agent/floor?day={}", enc(d))).await,
         None => get("/v1/agent/floor").await,
     }
 }
@@ -250,50 +251,20 @@ pub async fn gaps(limit: u32) -> Result<tandem_protocol::GapList, ApiError> {
 
 /// `PUT /v1/agent/gaps/{id}`: labels a content gap with one of the pack's topics.
 pub async fn label_gap(id: &str, topic: &str) -> Result<(), ApiError> {
-    let path = format!("/v1/agent/gaps/{}", String::from(js_sys::encode_uri_component(id)));
+    let path = format!("/v1/agent/gaps/{}", enc(id));
     send::<_, IgnoredAny>("PUT", &path, &tandem_protocol::LabelGap { topic: topic.into() }).await.map(|_| ())
 }
 
 /// Where the labelled gaps download as training phrases (`GET`, a text file).
 pub const GAPS_EXPORT: &str = "/v1/agent/gaps/export";
 
-/// An agent as `GET /v1/admin/agents` lists them (the server's `AgentListing`).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-pub struct AdminAgent {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    /// `agent`, `supervisor` or `admin`.
-    pub role: String,
-    pub disabled: bool,
-    pub online: bool,
-    pub capacity: u32,
-    /// Locale codes they speak.
-    #[serde(default)]
-    pub languages: Vec<String>,
-    /// Conversations they hold now.
-    #[serde(default)]
-    pub load: u32,
-}
-
-/// Body of `POST /v1/admin/agents`.
-#[derive(Clone, Debug, Serialize)]
-pub struct NewAdminAgent {
-    pub email: String,
-    pub display_name: String,
-    pub password: String,
-    pub capacity: u32,
-    pub role: String,
-    pub languages: Vec<String>,
-}
-
 /// `GET /v1/admin/agents`: every agent, by email (admins).
-pub async fn admin_agents() -> Result<Vec<AdminAgent>, ApiError> {
+pub async fn admin_agents() -> Result<Vec<AgentListing>, ApiError> {
     get("/v1/admin/agents").await
 }
 
 /// `POST /v1/admin/agents`: adds an agent (admins).
-pub async fn admin_add_agent(agent: &NewAdminAgent) -> Result<(), ApiError> {
+pub async fn admin_add_agent(agent: &AddAgent) -> Result<(), ApiError> {
     send::<_, IgnoredAny>("POST", "/v1/admin/agents", agent).await.map(|_| ())
 }
 

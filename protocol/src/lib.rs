@@ -595,10 +595,12 @@ pub enum AgentEvent {
     Note { note: Note },
 }
 
+mod admin;
 mod desk;
 mod email;
 mod floor;
 mod history;
+pub use admin::*;
 pub use desk::*;
 pub use email::*;
 pub use floor::*;

@@ -104,9 +104,10 @@ pub(crate) async fn average_handling_secs(state: &AppState) -> ApiResult<f64> {
 
 /// The state a conversation enters the queue with at `priority`: its position behind everyone
 /// already waiting at that priority or above, with an estimate, so the shopper never sees a
-/// placeholder (refresh_queue renumbers when others move); `awaiting_reply` when nobody is online.
-pub async fn entry_state(state: &AppState, id: &str, priority: i64) -> ApiResult<ConversationState> {
-    let routing = Routing::load(state).await?;
+/// placeholder (refresh_queue renumbers when others move); `awaiting_reply` when nobody (but
+/// `except`, the agent passing it on) is online.
+pub async fn entry_state(state: &AppState, id: &str, priority: i64, except: Option<&str>) -> ApiResult<ConversationState> {
+    let routing = Routing::load(state).await?.without(except);
     if routing.agents().is_empty() {
         return Ok(ConversationState::AwaitingReply { contact: None });
     }
@@ -121,7 +122,7 @@ pub async fn entry_state(state: &AppState, id: &str, priority: i64) -> ApiResult
 /// nothing changes if a person has it, it already waits, or it has ended.
 pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> ApiResult<ConversationState> {
     let open = state.config.support_hours.is_open(Utc::now());
-    let target = if !open { ConversationState::AwaitingReply { contact: None } } else { entry_state(state, id, priority(reason)).await? };
+    let target = if !open { ConversationState::AwaitingReply { contact: None } } else { entry_state(state, id, priority(reason), None).await? };
     // One transaction: the state, the queue order and the handoff record change together.
     let mut append = Append::state(id, &[Status::Assistant], target.clone());
     append.change.enqueue = Some(QueueEntry { reason: Some(reason.as_str().into()), priority: priority(reason) });
@@ -144,7 +145,7 @@ pub async fn to_person(state: &AppState, id: &str, reason: HandoffReason) -> Api
 pub async fn return_to_queue(state: &AppState, id: &str, why: &Why<'_>) -> ApiResult<()> {
     // With nobody else online the shopper is not put in a queue that cannot move: they are told at
     // once and can leave an email.
-    let target = entry_state(state, id, RETURNED_PRIORITY).await?;
+    let target = entry_state(state, id, RETURNED_PRIORITY, None).await?;
     let alone = matches!(target, ConversationState::AwaitingReply { .. });
     let mut append = Append::state(id, &[Status::WithAgent], target);
     append.change.assign = Some(None);

@@ -27,6 +27,12 @@ impl Routing {
         })
     }
 
+    /// The same, as if `agent_id` were not online (the agent passing a conversation on).
+    pub fn without(mut self, agent_id: Option<&str>) -> Routing {
+        self.agents.retain(|a| Some(a.id.as_str()) != agent_id);
+        self
+    }
+
     /// The online agents.
     pub fn agents(&self) -> &[OnlineAgent] {
         &self.agents

@@ -64,8 +64,6 @@ async fn to_colleague(state: &AppState, agent: &AgentSession, id: &str, to: &str
     if colleague.active >= colleague.capacity {
         return Err(ApiError::conflict("colleague_full", format!("{} has no free capacity; choose someone else or pass it to the queue.", colleague.display_name)));
     }
-    // The note first, so the colleague's console finds it when the conversation arrives.
-    notes::add(state, agent, id, "transfer", &format!("Transferred from {} to {}: {note}", agent.display_name, colleague.display_name), None).await?;
     let new_state = ConversationState::WithAgent { agent_name: colleague.display_name.clone() };
     let mut append = Append::state(id, &[Status::WithAgent], new_state.clone());
     append.held_by = Some(agent.agent_id.clone());
@@ -78,6 +76,9 @@ async fn to_colleague(state: &AppState, agent: &AgentSession, id: &str, to: &str
             format!("{} could not take it (offline or full), or the conversation changed. Reload and try again.", colleague.display_name),
         ));
     }
+    // The note once the transfer is made (a refused one leaves none), shown live to the colleague.
+    let why = format!("Transferred from {} to {}: {note}", agent.display_name, colleague.display_name);
+    notes::add(state, agent, id, "transfer", &why, Some(to)).await?;
     let text = shopper_voice(state, id).await?.server("transferred", &[("agent", agent.display_name.clone()), ("colleague", colleague.display_name)]);
     system_message(state, id, &text).await?;
     Ok(new_state)
@@ -85,8 +86,7 @@ async fn to_colleague(state: &AppState, agent: &AgentSession, id: &str, to: &str
 
 /// Back to the front of the queue (or `awaiting_reply` when nobody else is online).
 async fn to_queue(state: &AppState, agent: &AgentSession, id: &str, note: &str) -> ApiResult<ConversationState> {
-    notes::add(state, agent, id, "transfer", &format!("Passed back to the queue by {}: {note}", agent.display_name), None).await?;
-    let target = crate::handoff::entry_state(state, id, RETURNED_PRIORITY).await?;
+    let target = crate::handoff::entry_state(state, id, RETURNED_PRIORITY, Some(&agent.agent_id)).await?;
     let mut append = Append::state(id, &[Status::WithAgent], target.clone());
     append.held_by = Some(agent.agent_id.clone());
     append.change.assign = Some(None);
@@ -94,7 +94,10 @@ async fn to_queue(state: &AppState, agent: &AgentSession, id: &str, note: &str) 
     if !matches!(events::append(state, append).await?, Appended::New(..)) {
         return Err(ApiError::conflict("state_changed", "The conversation changed in the meantime. Reload it and try again."));
     }
-    let text = shopper_voice(state, id).await?.server("transferred_to_queue", &[("agent", agent.display_name.clone())]);
+    notes::add(state, agent, id, "transfer", &format!("Passed back to the queue by {}: {note}", agent.display_name), None).await?;
+    // Nobody else online: the shopper is told so at once and can leave an email.
+    let key = if matches!(target, ConversationState::AwaitingReply { .. }) { "nobody_online" } else { "transferred_to_queue" };
+    let text = shopper_voice(state, id).await?.server(key, &[("agent", agent.display_name.clone())]);
     system_message(state, id, &text).await?;
     Ok(target)
 }

@@ -17,9 +17,12 @@ pub fn refresh(t: Thread) {
     }
     spawn_local(async move {
         let Ok(draft) = api::draft(&t.id()).await else { return };
-        let newer = t.suggestion.with_untracked(|s| s.as_ref().map(|d| d.for_seq)) > draft.as_ref().map(|d| d.for_seq);
-        if !newer {
-            t.suggestion.set(draft);
+        // Nothing to suggest for the latest message clears the old suggestion; a draft for an
+        // older message than the one shown is a late answer and is dropped.
+        let shown = t.suggestion.with_untracked(|s| s.as_ref().map(|d| d.for_seq));
+        match (&draft, shown) {
+            (Some(d), Some(seq)) if d.for_seq < seq => {}
+            _ => t.suggestion.set(draft),
         }
     });
 }

@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 
 use crate::agents::AgentSession;
 use crate::error::{ApiError, ApiJson, ApiResult};
-use crate::store::{AgentListing, Role};
+use crate::store::Role;
+use tandem_protocol::{AddAgent, AgentListing};
 use crate::{agents, handoff, AppState};
 use ops::{MerchantChange, MerchantSpec};
 
@@ -69,30 +70,7 @@ async fn list_agents(State(state): State<AppState>, agent: AgentSession) -> ApiR
     Ok(Json(state.store.agent_listing().await?))
 }
 
-/// Body of `POST /v1/admin/agents`.
-#[derive(Deserialize)]
-struct NewAgentBody {
-    email: String,
-    display_name: String,
-    password: String,
-    #[serde(default = "default_capacity")]
-    capacity: u32,
-    #[serde(default = "default_role")]
-    role: String,
-    /// Locale codes they speak.
-    #[serde(default)]
-    languages: Vec<String>,
-}
-
-fn default_capacity() -> u32 {
-    3
-}
-
-fn default_role() -> String {
-    "agent".into()
-}
-
-async fn add_agent(State(state): State<AppState>, agent: AgentSession, ApiJson(b): ApiJson<NewAgentBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn add_agent(State(state): State<AppState>, agent: AgentSession, ApiJson(b): ApiJson<AddAgent>) -> ApiResult<(StatusCode, Json<Value>)> {
     admin(&agent)?;
     let role = ops::parse_role(&b.role)?;
     let languages = ops::parse_languages(&b.languages)?;

@@ -30,10 +30,12 @@ pub fn transcript(voice: &Voice<'_>, messages: &[Message]) -> (String, String) {
                 Author::Agent => m.author_name.clone().unwrap_or_else(|| assistant.clone()),
                 Author::System => String::new(),
             };
+            // The shopper's own words never carry the link's marker.
+            let text = m.text.replace('\u{1}', "");
             if who.is_empty() {
-                m.text.clone()
+                text
             } else {
-                format!("{who}: {}", m.text)
+                format!("{who}: {text}")
             }
         })
         .collect();

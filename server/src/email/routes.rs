@@ -105,6 +105,13 @@ async fn transcript_email(
             message: format!("This conversation's transcript was already emailed {TRANSCRIPTS_PER_DAY} times today; try again tomorrow."),
         });
     }
+    // Any address may be typed, so one inbox gets few transcripts a day from all conversations.
+    if state.store.emails_to_since(&address, "transcript", day_ago).await? >= TRANSCRIPTS_PER_DAY {
+        return Err(ApiError::TooMany {
+            retry_after_secs: 3600,
+            message: format!("This address already received {TRANSCRIPTS_PER_DAY} transcripts today; try again tomorrow."),
+        });
+    }
     let (messages, _) = transcript(&state, &id).await?;
     let voice = state.assistant.voice(&row.locale, state.config.support_hours);
     let (subject, text) = compose::transcript(&voice, &messages);

@@ -57,7 +57,8 @@ pub fn spawn(store: Store, email: std::sync::Arc<Email>) {
 
 async fn send_one(store: &Store, email: &Email, transport: &AsyncSmtpTransport<Tokio1Executor>, row: ClaimedEmail) {
     let result = async {
-        let body = if row.body.contains(TOKEN_MARK) {
+        // Only an agent's reply carries a link; any other body is sent as it is.
+        let body = if row.kind == "reply" && row.body.contains(TOKEN_MARK) {
             // The link's token is made now and stored hashed; the outbox never holds it.
             let token = new_token();
             let expires = now_ms() + email.settings.link_ttl.as_millis() as i64;

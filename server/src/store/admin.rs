@@ -3,6 +3,8 @@
 
 use sqlx::{Any, Transaction};
 
+use tandem_protocol::AgentListing;
+
 use super::{col, Store, StoreError, StoreResult};
 
 /// An agent's role. Each role can do what the ones before it can.
@@ -33,22 +35,6 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
     }
-}
-
-/// An agent as administrators list them.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct AgentListing {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    pub role: String,
-    pub disabled: bool,
-    pub online: bool,
-    pub capacity: u32,
-    /// Locale codes they speak.
-    pub languages: Vec<String>,
-    /// Conversations they hold now.
-    pub load: u32,
 }
 
 /// What was removed, by table, and the shopper-session token hashes that stopped working (so

@@ -198,8 +198,8 @@ impl Store {
     pub async fn capacity(&self) -> StoreResult<Capacity> {
         let row = sqlx::query(
             "SELECT COUNT(*), CAST(COALESCE(SUM(capacity), 0) AS BIGINT),
-                    (SELECT COUNT(*) FROM conversations c JOIN agents a ON a.id = c.agent_id WHERE a.online = 1 AND c.status = 'with_agent')
-             FROM agents WHERE online = 1",
+                    (SELECT COUNT(*) FROM conversations c JOIN agents a ON a.id = c.agent_id WHERE a.online = 1 AND a.disabled = 0 AND c.status = 'with_agent')
+             FROM agents WHERE online = 1 AND disabled = 0",
         )
         .fetch_one(&self.pool)
         .await?;

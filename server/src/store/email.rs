@@ -80,6 +80,18 @@ impl Store {
         col(&row, 0)
     }
 
+    /// Emails of `kind` queued to `recipient` since `since_ms`, whatever the conversation (a cap
+    /// on what one shopper can send to someone else's inbox).
+    pub async fn emails_to_since(&self, recipient: &str, kind: &str, since_ms: i64) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM email_outbox WHERE lower(recipient) = lower($1) AND kind = $2 AND created_at >= $3")
+            .bind(recipient)
+            .bind(kind)
+            .bind(since_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        col(&row, 0)
+    }
+
     /// Claims up to `limit` due emails for sending: each is taken by one conditional UPDATE that
     /// counts the attempt and moves its next attempt to `lease_until_ms`, so no other instance
     /// takes it meanwhile, and a crash mid-send leaves it due again after the lease.

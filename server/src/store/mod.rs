@@ -34,7 +34,7 @@ use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
-pub use admin::{AgentListing, Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHOPPER};
+pub use admin::{Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHOPPER};
 pub use agents::{split_languages, AgentProfileRow, Capacity, NewAgent, OnlineAgent};
 pub use canned::{CannedRow, DEMO_CANNED};
 pub use history::{HandoffRow, HistoryFilter, HistoryRow};

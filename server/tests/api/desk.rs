@@ -138,9 +138,24 @@ async fn a_transfer_to_an_offline_or_full_colleague_is_refused() {
     assert_eq!(claim(&app, &kim, &other).await.0, StatusCode::OK);
     let res = app.agent_req(&sam, Method::POST, &format!("/v1/agent/conversations/{id}/transfer")).json(&json!({"to_agent_id": kim_id, "note": "over to you"})).send().await.unwrap();
     assert_error(res, StatusCode::CONFLICT, "colleague_full").await;
-    // Sam still holds it.
+    // Sam still holds it, and the refused transfers left no note.
     let (_, view) = agent_json(&app, &sam, Method::GET, &format!("/v1/agent/conversations/{id}"), None).await;
     assert!(view["assigned_to_me"].as_bool().unwrap());
+    assert_eq!(view["notes"], json!([]));
+}
+
+#[tokio::test]
+async fn passed_back_with_nobody_else_online_the_shopper_is_told_and_can_leave_an_email() {
+    let app = spawn_app().await;
+    let sam = app.agent_online(0).await;
+    let (token, id) = waiting_shopper(&app, "en").await;
+    assert_eq!(claim(&app, &sam, &id).await.0, StatusCode::OK);
+    let (status, state) = agent_json(&app, &sam, Method::POST, &format!("/v1/agent/conversations/{id}/transfer"), Some(json!({"note": "end of my shift"}))).await;
+    assert_eq!(status, StatusCode::OK, "{state}");
+    // Sam is still online but passed it on: nobody else can take it, so no queue that cannot move.
+    assert_eq!(state["status"], "awaiting_reply");
+    let c = app.wait_for_messages(&token, &id, 1).await;
+    assert!(c.to_string().contains("No one from our team is online right now"), "{c}");
 }
 
 #[tokio::test]

@@ -131,6 +131,10 @@ async fn a_transcript_is_emailed_without_internal_notes() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     assert!(table(&app, "notes").await.iter().any(|r| r.contains("chargeback")), "the note is stored");
+    // A shopper who types the outbox's link marker gets no link minted into their transcript.
+    let res = app.send(&token, &conv, "s-mark", "see \u{1}reopen-token\u{1} here").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let links_before = table(&app, "email_links").await.len();
 
     // No address given: the one the shopper left.
     let url = app.url(&format!("/v1/conversations/{conv}/transcript-email"));
@@ -144,6 +148,8 @@ async fn a_transcript_is_emailed_without_internal_notes() {
     assert!(t.body.contains("Kim: Kim here: the refund left us on Monday."), "{}", t.body);
     assert!(!t.body.contains("INTERNAL") && !t.body.contains("chargeback"), "a note leaked into the email: {}", t.body);
     assert!(t.reopen_token().is_none(), "a transcript carries no link");
+    assert!(t.body.contains("see reopen-token here"), "{}", t.body);
+    assert_eq!(table(&app, "email_links").await.len(), links_before, "no link was made for a transcript");
 
     // Another address; a bad one is refused; another shopper may not ask.
     let res = app.client.post(&url).bearer_auth(&token).json(&json!({"email": "other@example.org"})).send().await.unwrap();
@@ -158,6 +164,16 @@ async fn a_transcript_is_emailed_without_internal_notes() {
     let res = app.client.post(&url).bearer_auth(&token).json(&json!({})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let res = app.client.post(&url).bearer_auth(&token).json(&json!({})).send().await.unwrap();
+    assert_error(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // One inbox gets a few a day from all conversations: it has two; from a new conversation the
+    // third is sent, the fourth refused (the address compared without case).
+    let other = app.conversation(&token).await;
+    assert_eq!(app.send(&token, &other, "o-1", "hello").await.status(), StatusCode::CREATED);
+    let other_url = app.url(&format!("/v1/conversations/{other}/transcript-email"));
+    let to_alex = json!({"email": "ALEX.transcript@example.org"});
+    let res = app.client.post(&other_url).bearer_auth(&token).json(&to_alex).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let res = app.client.post(&other_url).bearer_auth(&token).json(&to_alex).send().await.unwrap();
     assert_error(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
 
