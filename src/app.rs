@@ -141,7 +141,9 @@ fn follow_visual_viewport() {
             let style = el.style();
             let h = vv.height();
             if h >= 120.0 {
-                let _ = style.set_property("--tandem-viewport-height", &format!("{h}px"));
+                // Whole pixels, rounded down so the chat never overhangs: formatting a float would
+                // bring the float formatter into the Wasm (about 3 KB brotli) for nothing.
+                let _ = style.set_property("--tandem-viewport-height", &format!("{}px", h as u32));
             } else {
                 let _ = style.remove_property("--tandem-viewport-height");
             }
