@@ -2,7 +2,7 @@
 //! `Result<T, ApiError>`. Calls go to the widget's own origin; JSON is read and written by
 //! [`crate::wire`] (no serde in the widget's Wasm).
 
-use tandem_protocol::{Conversation, ConversationState, CreateSession, MerchantConfig, Reopened, SendAck, Session};
+use tandem_protocol::{Conversation, ConversationState, CreateSession, MerchantConfig, Reopened, SendAck, Session, StartRequest, Started};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
@@ -116,6 +116,12 @@ pub async fn create_session(req: &CreateSession) -> Result<Session, ApiError> {
 /// there is none (`204`).
 pub async fn resume_session(merchant: &str) -> Result<Option<Session>, ApiError> {
     call("POST", "/v1/sessions/resume", None, Some(Obj::default().str("merchant_id", merchant).json())).await
+}
+
+/// `POST /v1/start`: start-up in one round trip; the session the device kept (`token`) is
+/// resumed or replaced by the server, which returns the conversation to show.
+pub async fn start(token: Option<&str>, req: &StartRequest) -> Result<Started, ApiError> {
+    call("POST", "/v1/start", token, Some(wire::start_request(req))).await
 }
 
 /// `DELETE /v1/sessions/current`: logout.

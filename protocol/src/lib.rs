@@ -600,11 +600,13 @@ mod desk;
 mod email;
 mod floor;
 mod history;
+mod start;
 pub use admin::*;
 pub use desk::*;
 pub use email::*;
 pub use floor::*;
 pub use history::*;
+pub use start::*;
 
 /// Flat shapes that the tagged enums deserialise through. The JSON is the same as the derived
 /// internally tagged form; reading it as one flat struct avoids serde's buffering of tagged enums,
