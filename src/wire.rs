@@ -8,7 +8,7 @@
 
 use js_sys::{Array, Object, Reflect, JSON};
 use tandem_protocol::{
-    Action, Author, Block, Button, Conversation, ConversationState, CreateSession, Event, Field, MerchantConfig,
+    Action, Author, Block, Button, Conversation, ConversationState, Event, Field, MerchantConfig,
     Message, Money, Reopened, ReplyMeta, SendAck, Session, Shopper, StartRequest, Started, Theme, Value,
 };
 use wasm_bindgen::JsValue;
@@ -302,15 +302,6 @@ impl Obj {
     pub fn json(&self) -> String {
         JSON::stringify(&self.0).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "{}".into())
     }
-}
-
-/// The body of `POST /v1/sessions`.
-pub fn create_session(r: &CreateSession) -> String {
-    Obj::default()
-        .str("merchant_id", &r.merchant_id)
-        .opt_str("locale", r.locale.as_deref())
-        .opt_str("identity_token", r.identity_token.as_deref())
-        .json()
 }
 
 /// The body of `POST /v1/start`.
