@@ -7,7 +7,9 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { report } from './wasm-sizes.mjs';
 
 const LOADER_BUDGET = 1600;           // widget.js, brotli
-const FIRST_OPEN_BUDGET = 150 * 1024; // Wasm + JS + CSS (+ HTML), brotli
+// Wasm + JS + CSS + HTML, brotli: what was reached (103.6 KB), held with a little room; the goal
+// is 90 KB (issue 12), and this number only ever moves down.
+const FIRST_OPEN_BUDGET = 106 * 1024;
 const dist = process.argv[2] ?? 'dist';
 
 function sizes(file) {
