@@ -82,6 +82,9 @@ pub struct Append {
     pub below_seq: Option<u64>,
     /// Only while this agent holds the conversation (a transfer by its holder).
     pub held_by: Option<String>,
+    /// A shopper's question: when it is stored due a reply, also read up to this many messages
+    /// before it (the assistant's history) where that costs no round trip (see [`History`]).
+    pub history: Option<i64>,
     pub change: Change,
     /// The event; its sequence number is set when stored.
     pub event: Event,
@@ -90,7 +93,7 @@ pub struct Append {
 impl Append {
     /// An append of `event` with no conditions and no change.
     pub fn event(conversation_id: &str, event: Event) -> Self {
-        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, below_seq: None, held_by: None, change: Change::default(), event }
+        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, below_seq: None, held_by: None, history: None, change: Change::default(), event }
     }
 
     /// A state change, only while the status is one of `from`.
@@ -103,6 +106,7 @@ impl Append {
             owner: None,
             below_seq: None,
             held_by: None,
+            history: None,
             change: Change { state: Some(state), ..Change::default() },
             event,
         }
@@ -124,6 +128,24 @@ pub struct After {
     pub locale: String,
     pub shopper_id: String,
     pub identified: bool,
+    /// The messages before the event, when the append asked for them ([`Append::history`]) and
+    /// they were read with it.
+    pub history: Option<History>,
+}
+
+/// Messages read in an append's transaction: the stored payloads, newest first. Exactly what a
+/// read after the commit would return, since every event before the appended one is committed
+/// with it or before it. Read only on the SQLite writer's thread, where a read costs no hand-off
+/// to a driver thread and back; on PostgreSQL it would lengthen every shared transaction by a
+/// round trip, so the reply reads its history from the pool instead.
+#[derive(Clone, Debug, Default)]
+pub struct History(Vec<String>);
+
+impl History {
+    /// The messages, oldest first.
+    pub fn messages(&self) -> StoreResult<Vec<tandem_protocol::Message>> {
+        super::conversations::messages_of(self.0.iter().map(String::as_str))
+    }
 }
 
 /// Outcome of an append.
@@ -341,6 +363,7 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
         locale: next()?.text()?,
         shopper_id: next()?.text()?,
         identified: next()?.int()? != 0,
+        history: None,
     };
     let mut event = a.event.clone();
     set_seq(&mut event, seq as u64);
@@ -380,6 +403,11 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
         None => {}
     }
     replies_due(tx, id, &event, a.client_id.as_deref(), &after, c.state.is_some()).await?;
+    let mut after = after;
+    if let Some(limit) = a.history.filter(|_| reply_due && T::READS_IN_PLACE) {
+        let q = Sql::prepared(super::conversations::HISTORY_SQL, vec![Arg::Text(id.into()), Arg::Int(seq), Arg::Int(limit)]);
+        after.history = Some(History(tx.texts(&q).await?));
+    }
     let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
     Ok((Appended::New(event, after), Some(committed)))
 }

@@ -294,20 +294,24 @@ impl Store {
 
     /// The newest `limit` messages before sequence number `before`, oldest first.
     pub async fn messages_before(&self, id: &str, before: u64, limit: i64) -> StoreResult<Vec<Message>> {
-        let rows = sqlx::query(
-            "SELECT payload FROM events WHERE conversation_id = $1 AND seq < $2 AND kind = 'message' ORDER BY seq DESC LIMIT $3",
-        )
-        .bind(id)
-        .bind(before.min(i64::MAX as u64) as i64)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows.iter().rev() {
-            if let Event::Message { message } = serde_json::from_str(&col::<String>(r, 0)?)? {
-                out.push(message);
-            }
-        }
-        Ok(out)
+        let rows = sqlx::query(HISTORY_SQL).bind(id).bind(before.min(i64::MAX as u64) as i64).bind(limit).fetch_all(&self.pool).await?;
+        let payloads = rows.iter().map(|r| col::<String>(r, 0)).collect::<StoreResult<Vec<_>>>()?;
+        messages_of(payloads.iter().map(String::as_str))
     }
+}
+
+/// A conversation's newest messages before a sequence number, newest first (the assistant's
+/// history; also read inside an append, see `append::History`).
+pub(crate) const HISTORY_SQL: &str =
+    "SELECT payload FROM events WHERE conversation_id = $1 AND seq < $2 AND kind = 'message' ORDER BY seq DESC LIMIT $3";
+
+/// Messages from stored payloads read newest first, oldest first.
+pub(crate) fn messages_of<'a>(newest_first: impl DoubleEndedIterator<Item = &'a str>) -> StoreResult<Vec<Message>> {
+    let mut out = Vec::new();
+    for payload in newest_first.rev() {
+        if let Event::Message { message } = serde_json::from_str(payload)? {
+            out.push(message);
+        }
+    }
+    Ok(out)
 }

@@ -48,16 +48,23 @@ impl Value {
 
 /// An open transaction the append path writes through.
 pub(crate) trait Tx {
+    /// Whether a read inside the transaction costs no round trip of its own (the SQLite writer's
+    /// thread reads its own file; through sqlx every statement waits for the database).
+    const READS_IN_PLACE: bool;
     /// Runs a statement; rows changed.
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64>;
     /// Runs a statement and reads its first row, if any, as `kinds`.
     async fn row(&mut self, sql: &Sql, kinds: &[Kind]) -> StoreResult<Option<Vec<Value>>>;
+    /// Runs a query and reads the first column of every row as text.
+    async fn texts(&mut self, sql: &Sql) -> StoreResult<Vec<String>>;
 }
 
 /// A sqlx transaction.
 pub(crate) struct SqlxTx<'a>(pub &'a mut Transaction<'static, Any>);
 
 impl Tx for SqlxTx<'_> {
+    const READS_IN_PLACE: bool = false;
+
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64> {
         Ok(sql.query().execute(&mut **self.0).await?.rows_affected())
     }
@@ -73,6 +80,12 @@ impl Tx for SqlxTx<'_> {
             });
         }
         Ok(Some(out))
+    }
+
+    async fn texts(&mut self, sql: &Sql) -> StoreResult<Vec<String>> {
+        use sqlx::Row;
+        let rows = sql.query().fetch_all(&mut **self.0).await?;
+        rows.iter().map(|r| r.try_get::<String, _>(0).map_err(StoreError::from)).collect()
     }
 }
 
@@ -96,6 +109,8 @@ fn sqlite_error(e: rusqlite::Error) -> StoreError {
 }
 
 impl Tx for SqliteTx<'_> {
+    const READS_IN_PLACE: bool = true;
+
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64> {
         let mut stmt = self.0.prepare_cached(&sql.text).map_err(sqlite_error)?;
         Ok(stmt.execute(rusqlite::params_from_iter(sql.args())).map_err(sqlite_error)? as u64)
@@ -117,6 +132,15 @@ impl Tx for SqliteTx<'_> {
             });
         }
         Ok(Some(out))
+    }
+
+    async fn texts(&mut self, sql: &Sql) -> StoreResult<Vec<String>> {
+        let mut stmt = self.0.prepare_cached(&sql.text).map_err(sqlite_error)?;
+        let mut out = Vec::new();
+        for text in stmt.query_map(rusqlite::params_from_iter(sql.args()), |r| r.get::<_, String>(0)).map_err(sqlite_error)? {
+            out.push(text.map_err(sqlite_error)?);
+        }
+        Ok(out)
     }
 }
 
