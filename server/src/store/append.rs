@@ -162,8 +162,38 @@ pub enum Appended {
     Missing,
 }
 
+/// What the writer commits: an append, or a new conversation (created through the writer too,
+/// so on SQLite no other connection competes with it for the write lock, and on PostgreSQL it
+/// shares a commit with the appends waiting at the same moment).
+#[derive(Clone, Debug)]
+pub(crate) enum Write {
+    Append(Append),
+    Create(Creation),
+}
+
+/// A conversation to store (see [`super::NewConversation`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Creation {
+    pub id: String,
+    pub shopper_id: String,
+    pub merchant_id: String,
+    pub identified: bool,
+    /// The state as stored (JSON) and its status.
+    pub state: String,
+    pub status: Status,
+    pub locale: String,
+    pub created_ms: i64,
+}
+
+/// What a write did.
+#[derive(Debug)]
+pub(crate) enum Written {
+    Append(Appended, Option<Committed>),
+    Created,
+}
+
 enum Job {
-    Append(Append, oneshot::Sender<StoreResult<Appended>>),
+    Write(Write, oneshot::Sender<StoreResult<Written>>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -197,8 +227,16 @@ impl Writer {
 impl super::Store {
     /// Appends an event (see [`Append`]); returns once it is committed.
     pub async fn append(&self, append: Append) -> StoreResult<Appended> {
+        match self.write(Write::Append(append)).await? {
+            Written::Append(appended, _) => Ok(appended),
+            Written::Created => Err(StoreError::Corrupt("an append came back as a creation".into())),
+        }
+    }
+
+    /// Commits a write through the writer task; returns once it is committed.
+    pub(crate) async fn write(&self, write: Write) -> StoreResult<Written> {
         let (done, result) = oneshot::channel();
-        self.writer.tx.send(Job::Append(append, done)).await.map_err(|_| StoreError::Closed)?;
+        self.writer.tx.send(Job::Write(write, done)).await.map_err(|_| StoreError::Closed)?;
         result.await.map_err(|_| StoreError::Closed)?
     }
 }
@@ -224,7 +262,7 @@ async fn run(engine: Engine, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
         let mut flushes = Vec::new();
         for job in jobs {
             match job {
-                Job::Append(a, done) => batch.push((a, done)),
+                Job::Write(w, done) => batch.push((w, done)),
                 Job::Flush(done) => flushes.push(done),
             }
         }
@@ -237,10 +275,10 @@ async fn run(engine: Engine, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-type Pending = (Append, oneshot::Sender<StoreResult<Appended>>);
+type Pending = (Write, oneshot::Sender<StoreResult<Written>>);
 
 async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>) {
-    let appends: Vec<&Append> = batch.iter().map(|(a, _)| a).collect();
+    let appends: Vec<&Write> = batch.iter().map(|(a, _)| a).collect();
     match apply_in_one_transaction(engine, &appends).await {
         Ok(results) => finish(on_commit, batch, results),
         Err(e) if batch.len() == 1 => {
@@ -261,16 +299,16 @@ async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>
     }
 }
 
-fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<(Appended, Option<Committed>)>) {
-    for ((_, done), (appended, committed)) in batch.into_iter().zip(results) {
-        if let Some(c) = committed {
-            on_commit(&c);
+fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<Written>) {
+    for ((_, done), written) in batch.into_iter().zip(results) {
+        if let Written::Append(_, Some(c)) = &written {
+            on_commit(c);
         }
-        let _ = done.send(Ok(appended));
+        let _ = done.send(Ok(written));
     }
 }
 
-async fn apply_in_one_transaction(engine: &Engine, appends: &[&Append]) -> StoreResult<Vec<(Appended, Option<Committed>)>> {
+async fn apply_in_one_transaction(engine: &Engine, appends: &[&Write]) -> StoreResult<Vec<Written>> {
     let (pool, backend) = match engine {
         Engine::Sqlite(w) => return w.apply(appends.iter().map(|a| (*a).clone()).collect()).await,
         Engine::Sqlx(pool, backend) => (pool, *backend),
@@ -278,10 +316,16 @@ async fn apply_in_one_transaction(engine: &Engine, appends: &[&Append]) -> Store
     let mut tx = pool.begin().await?;
     let mut out = Vec::with_capacity(appends.len());
     for a in appends {
-        out.push(apply(&mut SqlxTx(&mut tx), a).await?);
+        out.push(apply_write(&mut SqlxTx(&mut tx), a).await?);
     }
     if backend == Backend::Postgres {
-        let committed: Vec<&Committed> = out.iter().filter_map(|(_, c)| c.as_ref()).collect();
+        let committed: Vec<&Committed> = out
+            .iter()
+            .filter_map(|w| match w {
+                Written::Append(_, c) => c.as_ref(),
+                Written::Created => None,
+            })
+            .collect();
         super::notify::events_in_transaction(&mut tx, &committed).await?;
     }
     tx.commit().await?;
@@ -305,6 +349,34 @@ fn set_seq(event: &mut Event, seq: u64) {
         Event::Message { message } => message.seq = seq,
         Event::State { seq: s, .. } => *s = seq,
         Event::Typing { .. } => {}
+    }
+}
+
+/// Applies one write inside an open transaction (either driver, see `exec.rs`).
+pub(crate) async fn apply_write<T: Tx>(tx: &mut T, w: &Write) -> StoreResult<Written> {
+    match w {
+        Write::Append(a) => {
+            let (appended, committed) = apply(tx, a).await?;
+            Ok(Written::Append(appended, committed))
+        }
+        Write::Create(c) => {
+            let q = Sql::prepared(
+                "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, last_seq, priority, locale, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $8)",
+                vec![
+                    Arg::Text(c.id.clone()),
+                    Arg::Text(c.shopper_id.clone()),
+                    Arg::Text(c.merchant_id.clone()),
+                    Arg::Int(i64::from(c.identified)),
+                    Arg::Text(c.state.clone()),
+                    Arg::Text(c.status.as_str().into()),
+                    Arg::Text(c.locale.clone()),
+                    Arg::Int(c.created_ms),
+                ],
+            );
+            tx.execute(&q).await?;
+            Ok(Written::Created)
+        }
     }
 }
 

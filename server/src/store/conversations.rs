@@ -2,6 +2,7 @@
 
 use tandem_protocol::{ConversationState, Event, Message};
 
+use super::append::{Creation, Write};
 use super::{col, Status, Store, StoreResult};
 
 /// A conversation to store.
@@ -78,20 +79,17 @@ pub struct Waiting {
 impl Store {
     /// Stores a new conversation.
     pub async fn create_conversation(&self, c: &NewConversation<'_>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, last_seq, priority, locale, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $8)",
-        )
-        .bind(c.id)
-        .bind(c.shopper_id)
-        .bind(c.merchant_id)
-        .bind(i64::from(c.identified))
-        .bind(serde_json::to_string(c.state)?)
-        .bind(c.state.status())
-        .bind(c.locale)
-        .bind(c.created_ms)
-        .execute(&self.pool)
-        .await?;
+        let creation = Creation {
+            id: c.id.into(),
+            shopper_id: c.shopper_id.into(),
+            merchant_id: c.merchant_id.into(),
+            identified: c.identified,
+            state: serde_json::to_string(c.state)?,
+            status: Status::parse(c.state.status())?,
+            locale: c.locale.into(),
+            created_ms: c.created_ms,
+        };
+        self.write(Write::Create(creation)).await?;
         Ok(())
     }
 

@@ -63,7 +63,7 @@ pub(crate) trait Tx {
 pub(crate) struct SqlxTx<'a>(pub &'a mut Transaction<'static, Any>);
 
 impl Tx for SqlxTx<'_> {
-    const READS_IN_PLACE: bool = false;
+    const READS_IN_PLACE: bool = true;
 
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64> {
         Ok(sql.query().execute(&mut **self.0).await?.rows_affected())
