@@ -83,7 +83,7 @@ pub struct Append {
     /// Only while this agent holds the conversation (a transfer by its holder).
     pub held_by: Option<String>,
     /// A shopper's question: when it is stored due a reply, also read up to this many messages
-    /// before it (the assistant's history) where that costs no round trip (see [`History`]).
+    /// before it (the assistant's history) in the same transaction (see [`History`]).
     pub history: Option<i64>,
     pub change: Change,
     /// The event; its sequence number is set when stored.
@@ -135,9 +135,8 @@ pub struct After {
 
 /// Messages read in an append's transaction: the stored payloads, newest first. Exactly what a
 /// read after the commit would return, since every event before the appended one is committed
-/// with it or before it. Read only on the SQLite writer's thread, where a read costs no hand-off
-/// to a driver thread and back; on PostgreSQL it would lengthen every shared transaction by a
-/// round trip, so the reply reads its history from the pool instead.
+/// with it or before it; read there, the reply needs no read of its own (on SQLite, no hand-off
+/// to a driver thread and back; on PostgreSQL, no pool round trip).
 #[derive(Clone, Debug, Default)]
 pub struct History(Vec<String>);
 
@@ -476,7 +475,7 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
     }
     replies_due(tx, id, &event, a.client_id.as_deref(), &after, c.state.is_some()).await?;
     let mut after = after;
-    if let Some(limit) = a.history.filter(|_| reply_due && T::READS_IN_PLACE) {
+    if let Some(limit) = a.history.filter(|_| reply_due) {
         let q = Sql::prepared(super::conversations::HISTORY_SQL, vec![Arg::Text(id.into()), Arg::Int(seq), Arg::Int(limit)]);
         after.history = Some(History(tx.texts(&q).await?));
     }

@@ -48,9 +48,6 @@ impl Value {
 
 /// An open transaction the append path writes through.
 pub(crate) trait Tx {
-    /// Whether a read inside the transaction costs no round trip of its own (the SQLite writer's
-    /// thread reads its own file; through sqlx every statement waits for the database).
-    const READS_IN_PLACE: bool;
     /// Runs a statement; rows changed.
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64>;
     /// Runs a statement and reads its first row, if any, as `kinds`.
@@ -63,8 +60,6 @@ pub(crate) trait Tx {
 pub(crate) struct SqlxTx<'a>(pub &'a mut Transaction<'static, Any>);
 
 impl Tx for SqlxTx<'_> {
-    const READS_IN_PLACE: bool = true;
-
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64> {
         Ok(sql.query().execute(&mut **self.0).await?.rows_affected())
     }
@@ -109,8 +104,6 @@ fn sqlite_error(e: rusqlite::Error) -> StoreError {
 }
 
 impl Tx for SqliteTx<'_> {
-    const READS_IN_PLACE: bool = true;
-
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64> {
         let mut stmt = self.0.prepare_cached(&sql.text).map_err(sqlite_error)?;
         Ok(stmt.execute(rusqlite::params_from_iter(sql.args())).map_err(sqlite_error)? as u64)
