@@ -1,10 +1,14 @@
 //! The one write path of a conversation: an event appended with the next sequence number and the
 //! state change it records, as one transaction whose conditions are in its statements (the
 //! conversation's status, the claiming agent being online and below capacity, an idempotency key
-//! not used yet). One writer task per instance commits appends; those waiting at the same moment
-//! share one transaction (group commit), so a burst costs one disk sync instead of one each. If a
-//! shared transaction fails (a deadlock with another instance, a constraint), each of its appends
-//! is retried alone, so one bad append never fails its neighbours.
+//! not used yet). Writer tasks commit appends; those waiting at the same moment share one
+//! transaction (group commit), so a burst costs one disk sync instead of one each. SQLite has one
+//! writer (it takes one writer at a time); PostgreSQL has [`POSTGRES_WRITERS`], each committing the
+//! conversations that hash to it, so one conversation's appends are still committed in order and
+//! one writer's round trips never hold up the others' (like several instances, which the
+//! conditions in the statements already make safe). If a shared transaction fails (a deadlock with
+//! another writer or instance, a constraint), each of its appends is retried alone, so one bad
+//! append never fails its neighbours.
 
 use std::sync::Arc;
 
@@ -20,7 +24,10 @@ use super::{now_ms, Backend, Status, StoreError, StoreResult};
 /// Appends one transaction may carry at most.
 const MAX_BATCH: usize = 128;
 
-/// Called for every committed event, in commit order.
+/// Writer tasks per instance on PostgreSQL (each holds a pool connection while it commits).
+pub const POSTGRES_WRITERS: usize = 4;
+
+/// Called for every committed event, in commit order (each conversation's in sequence order).
 pub type OnCommit = Arc<dyn Fn(&Committed) + Send + Sync>;
 
 /// A committed event, as the live streams need it.
@@ -199,26 +206,41 @@ enum Job {
 /// The handle to an instance's writer task.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::Sender<Job>,
+    /// One queue per writer task; a conversation's writes always go to the same one.
+    txs: Arc<[mpsc::Sender<Job>]>,
 }
 
 impl Writer {
-    /// Starts the writer task. With `sqlite`, batches run on that dedicated SQLite writer's thread.
+    /// Starts the writer tasks. With `sqlite`, batches run on that dedicated SQLite writer's thread.
     pub fn start(pool: AnyPool, backend: Backend, on_commit: OnCommit, sqlite: Option<SqliteWriter>) -> Writer {
-        let (tx, rx) = mpsc::channel(4096);
-        let engine = match sqlite {
-            Some(w) => Engine::Sqlite(w),
-            None => Engine::Sqlx(pool, backend),
-        };
-        tokio::spawn(run(engine, on_commit, rx));
-        Writer { tx }
+        let writers = if sqlite.is_none() && backend == Backend::Postgres { POSTGRES_WRITERS } else { 1 };
+        let mut txs = Vec::with_capacity(writers);
+        for _ in 0..writers {
+            let (tx, rx) = mpsc::channel(4096);
+            let engine = match &sqlite {
+                Some(w) => Engine::Sqlite(w.clone()),
+                None => Engine::Sqlx(pool.clone(), backend),
+            };
+            tokio::spawn(run(engine, on_commit.clone(), rx));
+            txs.push(tx);
+        }
+        Writer { txs: txs.into() }
+    }
+
+    /// The writer that commits this conversation's writes.
+    fn shard(&self, conversation_id: &str) -> usize {
+        // FNV-1a: stable and cheap; only the spread matters.
+        let hash = conversation_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        (hash % self.txs.len() as u64) as usize
     }
 
     /// Waits until every append queued before this call is committed.
     pub async fn close(&self) {
-        let (done, wait) = oneshot::channel();
-        if self.tx.send(Job::Flush(done)).await.is_ok() {
-            let _ = wait.await;
+        for tx in self.txs.iter() {
+            let (done, wait) = oneshot::channel();
+            if tx.send(Job::Flush(done)).await.is_ok() {
+                let _ = wait.await;
+            }
         }
     }
 }
@@ -232,10 +254,15 @@ impl super::Store {
         }
     }
 
-    /// Commits a write through the writer task; returns once it is committed.
+    /// Commits a write through its conversation's writer task; returns once it is committed.
     pub(crate) async fn write(&self, write: Write) -> StoreResult<Written> {
         let (done, result) = oneshot::channel();
-        self.writer.tx.send(Job::Write(write, done)).await.map_err(|_| StoreError::Closed)?;
+        let conversation_id = match &write {
+            Write::Append(a) => a.conversation_id.as_str(),
+            Write::Create(c) => c.id.as_str(),
+        };
+        let shard = self.writer.shard(conversation_id);
+        self.writer.txs[shard].send(Job::Write(write, done)).await.map_err(|_| StoreError::Closed)?;
         result.await.map_err(|_| StoreError::Closed)?
     }
 }
