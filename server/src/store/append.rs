@@ -171,6 +171,8 @@ pub enum Appended {
 /// What the writer commits: an append, or a new conversation (created through the writer too,
 /// so on SQLite no other connection competes with it for the write lock, and on PostgreSQL it
 /// shares a commit with the appends waiting at the same moment).
+// Each is moved a few times on its way to a commit; boxing would cost an allocation per write.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub(crate) enum Write {
     Append(Append),
@@ -192,12 +194,14 @@ pub(crate) struct Creation {
 }
 
 /// What a write did.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Written {
     Append(Appended, Option<Committed>),
     Created,
 }
 
+#[allow(clippy::large_enum_variant)]
 enum Job {
     Write(Write, oneshot::Sender<StoreResult<Written>>),
     Flush(oneshot::Sender<()>),
