@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::events;
 use crate::ledger::{self, Lookup};
 use crate::sessions::ShopperSession;
-use crate::store::{ms_to_rfc3339, now_ms, Append, Appended, Change, NewConversation, Owner, Status};
+use crate::store::{ms_to_rfc3339, now_ms, Append, Appended, Change, History, NewConversation, Owner, Status};
 use crate::{handoff, now_rfc3339, AppState};
 
 /// Routes of this module.
@@ -204,6 +204,7 @@ async fn send(
             only_if: OPEN_STATUSES.to_vec(),
             owner: Some(Owner { shopper_id: session.shopper_id.clone(), merchant_id: session.merchant_id.clone() }),
             below_seq: Some(MAX_CONVERSATION_EVENTS),
+            history: Some(HISTORY_TURNS),
             ..Append::event(&id, Event::Message { message: text_message(0, Author::Shopper, None, Some(client_id), text.as_str()) })
         })
         .await?;
@@ -250,17 +251,19 @@ pub struct Asker {
     pub identified: bool,
     /// The conversation's language when the question was stored.
     pub locale: String,
+    /// The messages before the question, when they were read with it (else the reply reads them).
+    pub history: Option<History>,
 }
 
 impl From<crate::store::After> for Asker {
     fn from(a: crate::store::After) -> Self {
-        Asker { shopper_id: a.shopper_id, identified: a.identified, locale: a.locale }
+        Asker { shopper_id: a.shopper_id, identified: a.identified, locale: a.locale, history: a.history }
     }
 }
 
 impl From<ConversationRow> for Asker {
     fn from(r: ConversationRow) -> Self {
-        Asker { shopper_id: r.shopper_id, identified: r.identified, locale: r.locale }
+        Asker { shopper_id: r.shopper_id, identified: r.identified, locale: r.locale, history: None }
     }
 }
 
@@ -340,11 +343,13 @@ pub fn reply_key(question_seq: u64) -> String {
 /// while the shopper waits for a person, or an agent's draft.
 pub async fn compose(state: &AppState, id: &str, row: &Asker, question: &str, question_seq: u64) -> ApiResult<tandem_assistant::Reply> {
     // History is the latest of what came before this question, whatever arrived since (the
-    // assistant looks back a few turns; a long conversation costs no more).
-    let history: Vec<Turn> = state
-        .store
-        .messages_before(id, question_seq, HISTORY_TURNS)
-        .await?
+    // assistant looks back a few turns; a long conversation costs no more), read with the
+    // question where that was free.
+    let messages = match &row.history {
+        Some(read) => read.messages()?,
+        None => state.store.messages_before(id, question_seq, HISTORY_TURNS).await?,
+    };
+    let history: Vec<Turn> = messages
         .into_iter()
         .map(|m| Turn { author: m.author, text: m.text, topic: m.meta.map(|meta| meta.topic) })
         .collect();

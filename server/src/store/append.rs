@@ -1,10 +1,14 @@
 //! The one write path of a conversation: an event appended with the next sequence number and the
 //! state change it records, as one transaction whose conditions are in its statements (the
 //! conversation's status, the claiming agent being online and below capacity, an idempotency key
-//! not used yet). One writer task per instance commits appends; those waiting at the same moment
-//! share one transaction (group commit), so a burst costs one disk sync instead of one each. If a
-//! shared transaction fails (a deadlock with another instance, a constraint), each of its appends
-//! is retried alone, so one bad append never fails its neighbours.
+//! not used yet). Writer tasks commit appends; those waiting at the same moment share one
+//! transaction (group commit), so a burst costs one disk sync instead of one each. SQLite has one
+//! writer (it takes one writer at a time); PostgreSQL has [`POSTGRES_WRITERS`], each committing the
+//! conversations that hash to it, so one conversation's appends are still committed in order and
+//! one writer's round trips never hold up the others' (like several instances, which the
+//! conditions in the statements already make safe). If a shared transaction fails (a deadlock with
+//! another writer or instance, a constraint), each of its appends is retried alone, so one bad
+//! append never fails its neighbours.
 
 use std::sync::Arc;
 
@@ -20,7 +24,10 @@ use super::{now_ms, Backend, Status, StoreError, StoreResult};
 /// Appends one transaction may carry at most.
 const MAX_BATCH: usize = 128;
 
-/// Called for every committed event, in commit order.
+/// Writer tasks per instance on PostgreSQL (each holds a pool connection while it commits).
+pub const POSTGRES_WRITERS: usize = 4;
+
+/// Called for every committed event, in commit order (each conversation's in sequence order).
 pub type OnCommit = Arc<dyn Fn(&Committed) + Send + Sync>;
 
 /// A committed event, as the live streams need it.
@@ -82,6 +89,9 @@ pub struct Append {
     pub below_seq: Option<u64>,
     /// Only while this agent holds the conversation (a transfer by its holder).
     pub held_by: Option<String>,
+    /// A shopper's question: when it is stored due a reply, also read up to this many messages
+    /// before it (the assistant's history) in the same transaction (see [`History`]).
+    pub history: Option<i64>,
     pub change: Change,
     /// The event; its sequence number is set when stored.
     pub event: Event,
@@ -90,7 +100,7 @@ pub struct Append {
 impl Append {
     /// An append of `event` with no conditions and no change.
     pub fn event(conversation_id: &str, event: Event) -> Self {
-        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, below_seq: None, held_by: None, change: Change::default(), event }
+        Append { conversation_id: conversation_id.into(), client_id: None, only_if: vec![], owner: None, below_seq: None, held_by: None, history: None, change: Change::default(), event }
     }
 
     /// A state change, only while the status is one of `from`.
@@ -103,6 +113,7 @@ impl Append {
             owner: None,
             below_seq: None,
             held_by: None,
+            history: None,
             change: Change { state: Some(state), ..Change::default() },
             event,
         }
@@ -124,6 +135,23 @@ pub struct After {
     pub locale: String,
     pub shopper_id: String,
     pub identified: bool,
+    /// The messages before the event, when the append asked for them ([`Append::history`]) and
+    /// they were read with it.
+    pub history: Option<History>,
+}
+
+/// Messages read in an append's transaction: the stored payloads, newest first. Exactly what a
+/// read after the commit would return, since every event before the appended one is committed
+/// with it or before it; read there, the reply needs no read of its own (on SQLite, no hand-off
+/// to a driver thread and back; on PostgreSQL, no pool round trip).
+#[derive(Clone, Debug, Default)]
+pub struct History(Vec<String>);
+
+impl History {
+    /// The messages, oldest first.
+    pub fn messages(&self) -> StoreResult<Vec<tandem_protocol::Message>> {
+        super::conversations::messages_of(self.0.iter().map(String::as_str))
+    }
 }
 
 /// Outcome of an append.
@@ -140,34 +168,83 @@ pub enum Appended {
     Missing,
 }
 
+/// What the writer commits: an append, or a new conversation (created through the writer too,
+/// so on SQLite no other connection competes with it for the write lock, and on PostgreSQL it
+/// shares a commit with the appends waiting at the same moment).
+// Each is moved a few times on its way to a commit; boxing would cost an allocation per write.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub(crate) enum Write {
+    Append(Append),
+    Create(Creation),
+}
+
+/// A conversation to store (see [`super::NewConversation`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Creation {
+    pub id: String,
+    pub shopper_id: String,
+    pub merchant_id: String,
+    pub identified: bool,
+    /// The state as stored (JSON) and its status.
+    pub state: String,
+    pub status: Status,
+    pub locale: String,
+    pub created_ms: i64,
+}
+
+/// What a write did.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(crate) enum Written {
+    Append(Appended, Option<Committed>),
+    Created,
+}
+
+#[allow(clippy::large_enum_variant)]
 enum Job {
-    Append(Append, oneshot::Sender<StoreResult<Appended>>),
+    Write(Write, oneshot::Sender<StoreResult<Written>>),
     Flush(oneshot::Sender<()>),
 }
 
 /// The handle to an instance's writer task.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::Sender<Job>,
+    /// One queue per writer task; a conversation's writes always go to the same one.
+    txs: Arc<[mpsc::Sender<Job>]>,
 }
 
 impl Writer {
-    /// Starts the writer task. With `sqlite`, batches run on that dedicated SQLite writer's thread.
+    /// Starts the writer tasks. With `sqlite`, batches run on that dedicated SQLite writer's thread.
     pub fn start(pool: AnyPool, backend: Backend, on_commit: OnCommit, sqlite: Option<SqliteWriter>) -> Writer {
-        let (tx, rx) = mpsc::channel(4096);
-        let engine = match sqlite {
-            Some(w) => Engine::Sqlite(w),
-            None => Engine::Sqlx(pool, backend),
-        };
-        tokio::spawn(run(engine, on_commit, rx));
-        Writer { tx }
+        let writers = if sqlite.is_none() && backend == Backend::Postgres { POSTGRES_WRITERS } else { 1 };
+        let mut txs = Vec::with_capacity(writers);
+        for _ in 0..writers {
+            let (tx, rx) = mpsc::channel(4096);
+            let engine = match &sqlite {
+                Some(w) => Engine::Sqlite(w.clone()),
+                None => Engine::Sqlx(pool.clone(), backend),
+            };
+            tokio::spawn(run(engine, on_commit.clone(), rx));
+            txs.push(tx);
+        }
+        Writer { txs: txs.into() }
+    }
+
+    /// The writer that commits this conversation's writes.
+    fn shard(&self, conversation_id: &str) -> usize {
+        // FNV-1a: stable and cheap; only the spread matters.
+        let hash = conversation_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        (hash % self.txs.len() as u64) as usize
     }
 
     /// Waits until every append queued before this call is committed.
     pub async fn close(&self) {
-        let (done, wait) = oneshot::channel();
-        if self.tx.send(Job::Flush(done)).await.is_ok() {
-            let _ = wait.await;
+        for tx in self.txs.iter() {
+            let (done, wait) = oneshot::channel();
+            if tx.send(Job::Flush(done)).await.is_ok() {
+                let _ = wait.await;
+            }
         }
     }
 }
@@ -175,8 +252,21 @@ impl Writer {
 impl super::Store {
     /// Appends an event (see [`Append`]); returns once it is committed.
     pub async fn append(&self, append: Append) -> StoreResult<Appended> {
+        match self.write(Write::Append(append)).await? {
+            Written::Append(appended, _) => Ok(appended),
+            Written::Created => Err(StoreError::Corrupt("an append came back as a creation".into())),
+        }
+    }
+
+    /// Commits a write through its conversation's writer task; returns once it is committed.
+    pub(crate) async fn write(&self, write: Write) -> StoreResult<Written> {
         let (done, result) = oneshot::channel();
-        self.writer.tx.send(Job::Append(append, done)).await.map_err(|_| StoreError::Closed)?;
+        let conversation_id = match &write {
+            Write::Append(a) => a.conversation_id.as_str(),
+            Write::Create(c) => c.id.as_str(),
+        };
+        let shard = self.writer.shard(conversation_id);
+        self.writer.txs[shard].send(Job::Write(write, done)).await.map_err(|_| StoreError::Closed)?;
         result.await.map_err(|_| StoreError::Closed)?
     }
 }
@@ -202,7 +292,7 @@ async fn run(engine: Engine, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
         let mut flushes = Vec::new();
         for job in jobs {
             match job {
-                Job::Append(a, done) => batch.push((a, done)),
+                Job::Write(w, done) => batch.push((w, done)),
                 Job::Flush(done) => flushes.push(done),
             }
         }
@@ -215,10 +305,10 @@ async fn run(engine: Engine, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-type Pending = (Append, oneshot::Sender<StoreResult<Appended>>);
+type Pending = (Write, oneshot::Sender<StoreResult<Written>>);
 
 async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>) {
-    let appends: Vec<&Append> = batch.iter().map(|(a, _)| a).collect();
+    let appends: Vec<&Write> = batch.iter().map(|(a, _)| a).collect();
     match apply_in_one_transaction(engine, &appends).await {
         Ok(results) => finish(on_commit, batch, results),
         Err(e) if batch.len() == 1 => {
@@ -239,16 +329,16 @@ async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>
     }
 }
 
-fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<(Appended, Option<Committed>)>) {
-    for ((_, done), (appended, committed)) in batch.into_iter().zip(results) {
-        if let Some(c) = committed {
-            on_commit(&c);
+fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<Written>) {
+    for ((_, done), written) in batch.into_iter().zip(results) {
+        if let Written::Append(_, Some(c)) = &written {
+            on_commit(c);
         }
-        let _ = done.send(Ok(appended));
+        let _ = done.send(Ok(written));
     }
 }
 
-async fn apply_in_one_transaction(engine: &Engine, appends: &[&Append]) -> StoreResult<Vec<(Appended, Option<Committed>)>> {
+async fn apply_in_one_transaction(engine: &Engine, appends: &[&Write]) -> StoreResult<Vec<Written>> {
     let (pool, backend) = match engine {
         Engine::Sqlite(w) => return w.apply(appends.iter().map(|a| (*a).clone()).collect()).await,
         Engine::Sqlx(pool, backend) => (pool, *backend),
@@ -256,10 +346,16 @@ async fn apply_in_one_transaction(engine: &Engine, appends: &[&Append]) -> Store
     let mut tx = pool.begin().await?;
     let mut out = Vec::with_capacity(appends.len());
     for a in appends {
-        out.push(apply(&mut SqlxTx(&mut tx), a).await?);
+        out.push(apply_write(&mut SqlxTx(&mut tx), a).await?);
     }
     if backend == Backend::Postgres {
-        let committed: Vec<&Committed> = out.iter().filter_map(|(_, c)| c.as_ref()).collect();
+        let committed: Vec<&Committed> = out
+            .iter()
+            .filter_map(|w| match w {
+                Written::Append(_, c) => c.as_ref(),
+                Written::Created => None,
+            })
+            .collect();
         super::notify::events_in_transaction(&mut tx, &committed).await?;
     }
     tx.commit().await?;
@@ -283,6 +379,34 @@ fn set_seq(event: &mut Event, seq: u64) {
         Event::Message { message } => message.seq = seq,
         Event::State { seq: s, .. } => *s = seq,
         Event::Typing { .. } => {}
+    }
+}
+
+/// Applies one write inside an open transaction (either driver, see `exec.rs`).
+pub(crate) async fn apply_write<T: Tx>(tx: &mut T, w: &Write) -> StoreResult<Written> {
+    match w {
+        Write::Append(a) => {
+            let (appended, committed) = apply(tx, a).await?;
+            Ok(Written::Append(appended, committed))
+        }
+        Write::Create(c) => {
+            let q = Sql::prepared(
+                "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, last_seq, priority, locale, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $8)",
+                vec![
+                    Arg::Text(c.id.clone()),
+                    Arg::Text(c.shopper_id.clone()),
+                    Arg::Text(c.merchant_id.clone()),
+                    Arg::Int(i64::from(c.identified)),
+                    Arg::Text(c.state.clone()),
+                    Arg::Text(c.status.as_str().into()),
+                    Arg::Text(c.locale.clone()),
+                    Arg::Int(c.created_ms),
+                ],
+            );
+            tx.execute(&q).await?;
+            Ok(Written::Created)
+        }
     }
 }
 
@@ -341,6 +465,7 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
         locale: next()?.text()?,
         shopper_id: next()?.text()?,
         identified: next()?.int()? != 0,
+        history: None,
     };
     let mut event = a.event.clone();
     set_seq(&mut event, seq as u64);
@@ -380,6 +505,11 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
         None => {}
     }
     replies_due(tx, id, &event, a.client_id.as_deref(), &after, c.state.is_some()).await?;
+    let mut after = after;
+    if let Some(limit) = a.history.filter(|_| reply_due) {
+        let q = Sql::prepared(super::conversations::HISTORY_SQL, vec![Arg::Text(id.into()), Arg::Int(seq), Arg::Int(limit)]);
+        after.history = Some(History(tx.texts(&q).await?));
+    }
     let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
     Ok((Appended::New(event, after), Some(committed)))
 }

@@ -2,6 +2,7 @@
 
 use tandem_protocol::{ConversationState, Event, Message};
 
+use super::append::{Creation, Write};
 use super::{col, Status, Store, StoreResult};
 
 /// A conversation to store.
@@ -78,20 +79,17 @@ pub struct Waiting {
 impl Store {
     /// Stores a new conversation.
     pub async fn create_conversation(&self, c: &NewConversation<'_>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, last_seq, priority, locale, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $8)",
-        )
-        .bind(c.id)
-        .bind(c.shopper_id)
-        .bind(c.merchant_id)
-        .bind(i64::from(c.identified))
-        .bind(serde_json::to_string(c.state)?)
-        .bind(c.state.status())
-        .bind(c.locale)
-        .bind(c.created_ms)
-        .execute(&self.pool)
-        .await?;
+        let creation = Creation {
+            id: c.id.into(),
+            shopper_id: c.shopper_id.into(),
+            merchant_id: c.merchant_id.into(),
+            identified: c.identified,
+            state: serde_json::to_string(c.state)?,
+            status: Status::parse(c.state.status())?,
+            locale: c.locale.into(),
+            created_ms: c.created_ms,
+        };
+        self.write(Write::Create(creation)).await?;
         Ok(())
     }
 
@@ -294,20 +292,24 @@ impl Store {
 
     /// The newest `limit` messages before sequence number `before`, oldest first.
     pub async fn messages_before(&self, id: &str, before: u64, limit: i64) -> StoreResult<Vec<Message>> {
-        let rows = sqlx::query(
-            "SELECT payload FROM events WHERE conversation_id = $1 AND seq < $2 AND kind = 'message' ORDER BY seq DESC LIMIT $3",
-        )
-        .bind(id)
-        .bind(before.min(i64::MAX as u64) as i64)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows.iter().rev() {
-            if let Event::Message { message } = serde_json::from_str(&col::<String>(r, 0)?)? {
-                out.push(message);
-            }
-        }
-        Ok(out)
+        let rows = sqlx::query(HISTORY_SQL).bind(id).bind(before.min(i64::MAX as u64) as i64).bind(limit).fetch_all(&self.pool).await?;
+        let payloads = rows.iter().map(|r| col::<String>(r, 0)).collect::<StoreResult<Vec<_>>>()?;
+        messages_of(payloads.iter().map(String::as_str))
     }
+}
+
+/// A conversation's newest messages before a sequence number, newest first (the assistant's
+/// history; also read inside an append, see `append::History`).
+pub(crate) const HISTORY_SQL: &str =
+    "SELECT payload FROM events WHERE conversation_id = $1 AND seq < $2 AND kind = 'message' ORDER BY seq DESC LIMIT $3";
+
+/// Messages from stored payloads read newest first, oldest first.
+pub(crate) fn messages_of<'a>(newest_first: impl DoubleEndedIterator<Item = &'a str>) -> StoreResult<Vec<Message>> {
+    let mut out = Vec::new();
+    for payload in newest_first.rev() {
+        if let Event::Message { message } = serde_json::from_str(payload)? {
+            out.push(message);
+        }
+    }
+    Ok(out)
 }

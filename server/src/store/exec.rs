@@ -52,6 +52,8 @@ pub(crate) trait Tx {
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64>;
     /// Runs a statement and reads its first row, if any, as `kinds`.
     async fn row(&mut self, sql: &Sql, kinds: &[Kind]) -> StoreResult<Option<Vec<Value>>>;
+    /// Runs a query and reads the first column of every row as text.
+    async fn texts(&mut self, sql: &Sql) -> StoreResult<Vec<String>>;
 }
 
 /// A sqlx transaction.
@@ -73,6 +75,12 @@ impl Tx for SqlxTx<'_> {
             });
         }
         Ok(Some(out))
+    }
+
+    async fn texts(&mut self, sql: &Sql) -> StoreResult<Vec<String>> {
+        use sqlx::Row;
+        let rows = sql.query().fetch_all(&mut **self.0).await?;
+        rows.iter().map(|r| r.try_get::<String, _>(0).map_err(StoreError::from)).collect()
     }
 }
 
@@ -117,6 +125,15 @@ impl Tx for SqliteTx<'_> {
             });
         }
         Ok(Some(out))
+    }
+
+    async fn texts(&mut self, sql: &Sql) -> StoreResult<Vec<String>> {
+        let mut stmt = self.0.prepare_cached(&sql.text).map_err(sqlite_error)?;
+        let mut out = Vec::new();
+        for text in stmt.query_map(rusqlite::params_from_iter(sql.args()), |r| r.get::<_, String>(0)).map_err(sqlite_error)? {
+            out.push(text.map_err(sqlite_error)?);
+        }
+        Ok(out)
     }
 }
 

@@ -38,7 +38,7 @@ pub use admin::{Removed, Role, DEMO_AGENT, DEMO_MERCHANT, DEMO_SHOPPER};
 pub use agents::{split_languages, AgentProfileRow, Capacity, NewAgent, OnlineAgent};
 pub use canned::{CannedRow, DEMO_CANNED};
 pub use history::{HandoffRow, HistoryFilter, HistoryRow};
-pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, OnCommit, Owner, QueueEntry};
+pub use append::{shorten, After, Append, Appended, Change, Committed, HandoffMark, History, OnCommit, Owner, QueueEntry};
 pub use conversations::{ConversationRow, ListFilter, Listed, NewConversation, Waiting};
 pub use email::{ClaimedEmail, EmailFigures, LinkUse, NewEmail};
 pub use floor::{count, DayRows, FloorAgentRow, FloorNow, GapRow, NewGap};

@@ -21,6 +21,11 @@ impl Sql {
         Sql { text: text.into(), args: Vec::new() }
     }
 
+    /// SQL whose placeholders are written already, with their values in order.
+    pub fn prepared(text: &str, args: Vec<Arg>) -> Self {
+        Sql { text: text.into(), args }
+    }
+
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::oneshot;
 
-use super::append::{apply, Append, Appended, Committed};
+use super::append::{apply_write, Write, Written};
 use super::exec::{run_now, SqliteTx};
 use super::{StoreError, StoreResult};
 
-type Outcome = StoreResult<Vec<(Appended, Option<Committed>)>>;
+type Outcome = StoreResult<Vec<Written>>;
 
 struct Job {
-    appends: Vec<Append>,
+    appends: Vec<Write>,
     done: oneshot::Sender<Outcome>,
 }
 
@@ -49,7 +49,7 @@ impl SqliteWriter {
     }
 
     /// Applies appends in one transaction on the writer thread.
-    pub async fn apply(&self, appends: Vec<Append>) -> Outcome {
+    pub async fn apply(&self, appends: Vec<Write>) -> Outcome {
         let (done, result) = oneshot::channel();
         self.tx.send(Job { appends, done }).map_err(|_| StoreError::Closed)?;
         result.await.map_err(|_| StoreError::Closed)?
@@ -58,12 +58,12 @@ impl SqliteWriter {
 
 /// One transaction: every append, then COMMIT; any failure rolls the whole batch back (the caller
 /// then retries its appends one by one).
-fn commit(conn: &rusqlite::Connection, appends: &[Append]) -> Outcome {
+fn commit(conn: &rusqlite::Connection, appends: &[Write]) -> Outcome {
     let fail = |e: rusqlite::Error| StoreError::Database(sqlx::Error::Protocol(format!("sqlite: {e}")));
     conn.execute_batch("BEGIN IMMEDIATE").map_err(fail)?;
     let mut out = Vec::with_capacity(appends.len());
     for a in appends {
-        match run_now(apply(&mut SqliteTx(conn), a)) {
+        match run_now(apply_write(&mut SqliteTx(conn), a)) {
             Ok(r) => out.push(r),
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
