@@ -173,7 +173,7 @@ pub async fn start(ctl: Ctl) {
         }
     };
     storage::set_conversation(&m, Some(&conversation.id));
-    ctl.chat.load(&conversation.messages, conversation.state, conversation.last_seq);
+    ctl.chat.load(&conversation.id, &conversation.messages, conversation.state, conversation.last_seq);
     ctl.conversation.set(Some(conversation.id));
     ctl.phase.set(Phase::Ready);
     outbox::flush(ctl);
@@ -197,7 +197,7 @@ pub async fn new_conversation(ctl: Ctl) {
     match created {
         Ok(c) => {
             storage::set_conversation(&ctl.merchant(), Some(&c.id));
-            ctl.chat.load(&[], c.state, 0);
+            ctl.chat.load(&c.id, &[], c.state, 0);
             ctl.conversation.set(Some(c.id));
             live::restart(ctl);
             outbox::flush(ctl);
@@ -249,7 +249,7 @@ mod tests {
     }
 
     fn server(status: u16, code: &str) -> ApiError {
-        ApiError::Server { status, code: code.into(), message: String::new() }
+        ApiError::server(status, code, "")
     }
 
     #[test]
