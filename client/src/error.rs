@@ -35,7 +35,8 @@ impl ApiError {
     /// An error answer: its status, `Retry-After` header and error body (`code`, `message`) when
     /// the body was the API's error shape.
     pub fn answered(status: u16, retry_after_secs: Option<u32>, body: Option<(String, String)>) -> Self {
-        let (code, message) = body.unwrap_or_else(|| ("http_error".into(), format!("The server answered with status {status}.")));
+        // No `format!` here: the widget counts its bytes (the console words this case itself).
+        let (code, message) = body.unwrap_or_else(|| ("http_error".into(), "The server answered without an error body.".into()));
         ApiError::Server { status, code, message, retry_after_secs }
     }
 
@@ -98,7 +99,7 @@ impl ApiError {
 /// A `Retry-After` header in seconds (the HTTP-date form is not used by the Tandem server and
 /// counts as absent).
 pub fn retry_after_secs(header: Option<&str>) -> Option<u32> {
-    header?.trim().parse().ok()
+    crate::sse::digits(header?.trim().as_bytes())
 }
 
 #[cfg(test)]
@@ -147,7 +148,7 @@ mod tests {
     fn an_answer_without_the_error_shape_still_has_a_status_and_a_code() {
         let e = ApiError::answered(502, None, None);
         assert_eq!((e.status(), e.code()), (Some(502), Some("http_error")));
-        assert_eq!(e.to_string(), "The server answered with status 502.");
+        assert_eq!(e.to_string(), "The server answered without an error body.");
         assert_eq!(ApiError::Network("x".into()).code(), None);
     }
 
@@ -156,6 +157,8 @@ mod tests {
         assert_eq!(retry_after_secs(Some("3")), Some(3));
         assert_eq!(retry_after_secs(Some(" 120 ")), Some(120));
         assert_eq!(retry_after_secs(Some("Wed, 21 Oct 2026 07:28:00 GMT")), None);
+        assert_eq!(retry_after_secs(Some("-1")), None);
+        assert_eq!(retry_after_secs(Some("")), None);
         assert_eq!(retry_after_secs(None), None);
     }
 }

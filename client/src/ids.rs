@@ -7,18 +7,13 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().flat_map(|b| [DIGITS[(b >> 4) as usize] as char, DIGITS[(b & 15) as usize] as char]).collect()
 }
 
-/// A new random client id: 128 bits as 32 hex digits, from the browser's `crypto`. (Should that
-/// ever fail, `Math.random` fills the bytes: two messages must never share an id, or the second
-/// would be taken for a repeat of the first.)
+/// A new random client id: 128 bits as 32 hex digits, from the browser's `crypto.getRandomValues`
+/// (there in every browser that runs Wasm, secure context or not; no fallback is compiled in, as
+/// the widget counts its bytes).
 pub fn client_id() -> String {
     let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        for b in &mut bytes {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
+    if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = c.get_random_values_with_u8_array(&mut bytes);
     }
     hex(&bytes)
 }

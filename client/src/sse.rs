@@ -1,9 +1,10 @@
 //! Server-Sent Events read from bytes as they arrive (the body of a `fetch`, so a session token can
 //! travel in a header): lines end with LF, CRLF or CR; `:` lines are comments; `data:` lines join
-//! with newlines into one event's data; `id:` sets the last event id; `retry:` is the server's
-//! reconnect hint; a blank line ends an event. Input that does not yet end a line is kept for the
-//! next chunk, including a CR whose LF may come in the next one. Follows the `text/event-stream`
-//! rules of the HTML standard (event names are read and ignored: both apps' data says its kind).
+//! with newlines into one event's data; `retry:` is the server's reconnect hint; a blank line ends
+//! an event. Input that does not yet end a line is kept for the next chunk, including a CR whose
+//! LF may come in the next one. Follows the `text/event-stream` rules of the HTML standard, except
+//! that `id:` and `event:` lines are read and ignored: both apps' data says its kind and sequence
+//! number (the widget resumes with `Last-Event-ID` from that).
 
 /// Reads one stream's events from its bytes. One reader per connection.
 #[derive(Debug, Default)]
@@ -16,8 +17,6 @@ pub struct SseReader {
     data: Vec<u8>,
     /// The event being read has a `data` field (possibly empty).
     has_data: bool,
-    /// The last `id:` seen.
-    last_id: Option<String>,
     /// The last valid `retry:` hint, in milliseconds.
     retry_ms: Option<u32>,
 }
@@ -29,36 +28,28 @@ impl SseReader {
     }
 
     /// Takes in the next chunk of the stream and returns the data of every event it completes,
-    /// in order. Events without data (keep-alive comments, a lone `id:` or `retry:`) yield none.
+    /// in order. Events without data (keep-alive comments, a lone `id:` or `retry:`) yield none,
+    /// nor do events whose data is not UTF-8.
     pub fn push(&mut self, chunk: &[u8]) -> Vec<String> {
         let mut out = Vec::new();
-        let mut rest = chunk;
-        if self.after_cr && !rest.is_empty() {
-            self.after_cr = false;
-            if rest[0] == b'\n' {
-                rest = &rest[1..];
+        let mut buf = std::mem::take(&mut self.partial);
+        buf.extend_from_slice(chunk);
+        let mut start = 0;
+        for (i, &b) in buf.iter().enumerate() {
+            if b != b'\n' && b != b'\r' {
+                continue;
             }
-        }
-        while let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
-            if self.partial.is_empty() {
-                self.line(&rest[..end], &mut out);
+            if b == b'\n' && self.after_cr && i == start {
+                // The LF of a CRLF (possibly opening this chunk).
+                self.after_cr = false;
             } else {
-                let mut line = std::mem::take(&mut self.partial);
-                line.extend_from_slice(&rest[..end]);
-                self.line(&line, &mut out);
+                self.after_cr = b == b'\r';
+                self.line(&buf[start..i], &mut out);
             }
-            let cr = rest[end] == b'\r';
-            rest = &rest[end + 1..];
-            if cr {
-                match rest.first() {
-                    Some(b'\n') => rest = &rest[1..],
-                    Some(_) => {}
-                    // The LF of a CRLF may open the next chunk.
-                    None => self.after_cr = true,
-                }
-            }
+            start = i + 1;
         }
-        self.partial.extend_from_slice(rest);
+        buf.drain(..start);
+        self.partial = buf;
         out
     }
 
@@ -67,19 +58,15 @@ impl SseReader {
         self.retry_ms
     }
 
-    /// The last event id the server sent (`id:`), if any.
-    pub fn last_id(&self) -> Option<&str> {
-        self.last_id.as_deref()
-    }
-
     /// Handles one complete line (without its line end).
     fn line(&mut self, line: &[u8], out: &mut Vec<String>) {
         if line.is_empty() {
-            if self.has_data {
-                out.push(String::from_utf8_lossy(&self.data).into_owned());
+            let data = std::mem::take(&mut self.data);
+            if std::mem::take(&mut self.has_data) {
+                if let Ok(text) = String::from_utf8(data) {
+                    out.push(text);
+                }
             }
-            self.data.clear();
-            self.has_data = false;
             return;
         }
         let (field, value) = match line.iter().position(|&b| b == b':') {
@@ -99,14 +86,22 @@ impl SseReader {
                 self.data.extend_from_slice(value);
                 self.has_data = true;
             }
-            // An id with NUL is ignored, as the standard says.
-            b"id" if !value.contains(&0) => self.last_id = Some(String::from_utf8_lossy(value).into_owned()),
-            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                self.retry_ms = Some(value.iter().fold(0u32, |n, d| n.saturating_mul(10).saturating_add((d - b'0') as u32)));
+            b"retry" => {
+                if let Some(ms) = digits(value) {
+                    self.retry_ms = Some(ms);
+                }
             }
             _ => {}
         }
     }
+}
+
+/// A number written in ASCII digits only (none: not a number), saturating at `u32::MAX`.
+pub fn digits(text: &[u8]) -> Option<u32> {
+    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(text.iter().fold(0u32, |n, d| n.saturating_mul(10).saturating_add((d - b'0') as u32)))
 }
 
 #[cfg(test)]
@@ -124,7 +119,6 @@ mod tests {
         let mut r = SseReader::new();
         assert_eq!(r.push(b": connected\n\nid: 1\nevent: message\ndata: {\"a\":1}\n\nid: 2\ndata: {\"b\""), ["{\"a\":1}"]);
         assert_eq!(r.push(b":2}\n\n"), ["{\"b\":2}"]);
-        assert_eq!(r.last_id(), Some("2"));
         assert!(r.partial.is_empty());
     }
 
@@ -147,7 +141,7 @@ mod tests {
 
     #[test]
     fn every_byte_split_gives_the_same_events() {
-        let stream: &[u8] = b": hi\r\nid: 7\r\ndata: {\"x\":\r\ndata: 1}\r\n\r\nretry: 1000\n\ndata: two\r\rdata: \xc3\xa5\n\n";
+        let stream: &[u8] = b": hi\r\nid: 7\r\ndata: {\"x\":\r\ndata: 1}\r\n\r\nretry: 1000\n\ndata: two\r\rdata: \xc3\xa5\n\ndata: \xff\n\n";
         let whole = read_all(&[stream]).0;
         assert_eq!(whole, ["{\"x\":\n1}", "two", "å"]);
         for at in 0..stream.len() {
@@ -178,8 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_with_nul_are_ignored_and_ids_need_no_data() {
-        let (_, r) = read_all(&[b"id: 4\n\nid: 5\x006\n\n"]);
-        assert_eq!(r.last_id(), Some("4"));
+    fn ids_and_event_names_never_reach_the_data() {
+        assert_eq!(read_all(&[b"id: 4\nevent: message\ndata: x\nid\n\n"]).0, ["x"]);
     }
 }

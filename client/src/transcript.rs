@@ -49,16 +49,14 @@ pub fn insert_at<L: Line>(lines: &[L], seq: u64) -> usize {
 /// with its key, if any (so a line on screen is updated in place); then the held lines the fetch
 /// does not know: those still being sent, and those newer than the snapshot (a stream event that
 /// overtook the fetch).
-pub fn merge<L: Line>(held: Vec<L>, fetched: &[Message], snapshot_seq: u64, mut stored: impl FnMut(&Message, Option<L>) -> L) -> Vec<L> {
-    let mut old: Vec<Option<L>> = held.into_iter().map(Some).collect();
-    let mut lines: Vec<L> = fetched
-        .iter()
-        .map(|m| {
-            let known = old.iter_mut().find(|l| l.as_ref().is_some_and(|l| l.key() == key(m))).and_then(Option::take);
-            stored(m, known)
-        })
-        .collect();
-    lines.extend(old.into_iter().flatten().filter(|l| l.seq().is_none_or(|s| s > snapshot_seq)));
+pub fn merge<L: Line>(mut held: Vec<L>, fetched: &[Message], snapshot_seq: u64, mut stored: impl FnMut(&Message, Option<L>) -> L) -> Vec<L> {
+    let mut lines = Vec::with_capacity(fetched.len() + held.len());
+    for m in fetched {
+        let known = held.iter().position(|l| l.key() == key(m)).map(|i| held.remove(i));
+        lines.push(stored(m, known));
+    }
+    held.retain(|l| l.seq().is_none_or(|s| s > snapshot_seq));
+    lines.append(&mut held);
     lines
 }
 
