@@ -61,6 +61,8 @@ const MARKS = () => {
   const now = () => performance.timeOrigin + performance.now();
   const m = (window.__bench = { origin: performance.timeOrigin });
   const top = window === window.top;
+  // The widget's Wasm instance (Trunk's boot script announces it), for the memory it holds.
+  addEventListener('TrunkApplicationStarted', (e) => { m.memory = e.detail?.wasm?.memory; });
   if (top) addEventListener('click', (e) => { m.click ??= performance.timeOrigin + e.timeStamp; }, true);
   const check = () => {
     if (top) {
@@ -147,10 +149,11 @@ async function measure(context, net, site, scenario) {
     const start = scenario === 'click' ? top.click : top.origin;
     if (!start) throw new Error('no click was seen');
     const usable = Math.max(inner.usable, top.shown);
+    const wasmBytes = await frame.evaluate(() => window.__bench.memory?.buffer.byteLength ?? 0);
     const work = { page: await page.evaluate(WORK), frame: await frame.evaluate(WORK) };
     await page.waitForTimeout(200); // the last sizes come in
     const wire = { requests: net.requests, bytes: { ...net.bytes }, log: [...net.log] };
-    return { usable: usable - start, ready: Math.max(inner.ready, top.shown) - start, work, wire };
+    return { usable: usable - start, ready: Math.max(inner.ready, top.shown) - start, work, wire, wasmBytes };
   } finally {
     net.closing = true;
     await cdp.detach().catch(() => {});
@@ -236,6 +239,8 @@ try {
       console.log(`  ${`${key} ${cache === 'net' ? 'cold' : 'warm'}`.padEnd(18)} widget files ${kb(m((x) => x.bytes.widget)).padStart(9)}, API ${kb(m((x) => x.bytes.api)).padStart(8)}, host page ${kb(m((x) => x.bytes.page)).padStart(8)}; ${m((x) => x.requests)} requests`);
     }
   }
+  const mem = results['tandem/click'].cold.map((x) => x.wasmBytes);
+  console.log(`\nWasm memory the widget holds once the conversation is ready (click, cold): median ${kb(median(mem))}, max ${kb(Math.max(...mem))}.`);
   const slow = Object.values(results).flatMap((r) => r.slow);
   const last = results['tandem/click'].net.at(-1).log;
   console.log(`\nTandem's finished requests in the last cold click run, in order of completion:\n  ${last.join('\n  ')}`);

@@ -1,19 +1,24 @@
 // Prints raw, gzip and brotli sizes of the loader and of the widget's first open (everything the
-// iframe page fetches: HTML, JS, Wasm, CSS), and fails when a budget from DESIGN.md is exceeded.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+// iframe page fetches: HTML, JS, Wasm, CSS), as served (the build's precompressed .br/.gz copies
+// when present), fails when a budget is exceeded, and shows where the widget's Wasm bytes go.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { report } from './wasm-sizes.mjs';
 
 const LOADER_BUDGET = 1600;           // widget.js, brotli
-const FIRST_OPEN_BUDGET = 150 * 1024; // Wasm + JS + CSS (+ HTML), brotli
+// Wasm + JS + CSS + HTML, brotli: what was reached (103.6 KB), held with a little room; the goal
+// is 90 KB (issue 12), and this number only ever moves down.
+const FIRST_OPEN_BUDGET = 106 * 1024;
 const dist = process.argv[2] ?? 'dist';
 
 function sizes(file) {
   const buf = readFileSync(file);
+  const served = (ext, compress) => (existsSync(file + ext) ? statSync(file + ext).size : compress(buf).length);
   return {
     raw: buf.length,
-    gzip: gzipSync(buf, { level: 9 }).length,
-    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    gzip: served('.gz', (b) => gzipSync(b, { level: 9 })),
+    brotli: served('.br', (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } })),
   };
 }
 const kb = (n) => (n / 1024).toFixed(1).padStart(7) + ' KB';
@@ -38,4 +43,6 @@ let failed = false;
 if (loader.brotli > LOADER_BUDGET) { console.error(`FAIL: loader is ${loader.brotli} B brotli, budget ${LOADER_BUDGET} B`); failed = true; }
 if (total.brotli > FIRST_OPEN_BUDGET) { console.error(`FAIL: first open is ${total.brotli} B brotli, budget ${FIRST_OPEN_BUDGET} B`); failed = true; }
 console.log(failed ? 'size budgets: FAILED' : `size budgets: ok (loader ${loader.brotli} B <= ${LOADER_BUDGET} B, first open ${total.brotli} B <= ${FIRST_OPEN_BUDGET} B brotli)`);
+const target = process.env.CARGO_TARGET_DIR || join(dist, '..', 'target');
+report(join(target, 'wasm32-unknown-unknown', 'release', 'tandem-widget.wasm'));
 process.exit(failed ? 1 : 0);

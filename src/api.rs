@@ -2,8 +2,8 @@
 //! `Result<T, ApiError>`. Calls go to the widget's own origin; JSON is read and written by
 //! [`crate::wire`] (no serde in the widget's Wasm).
 
-use tandem_protocol::{Conversation, ConversationState, CreateSession, MerchantConfig, Reopened, SendAck, Session};
 use tandem_client::browser::{self, js_error, Answer};
+use tandem_protocol::{Conversation, ConversationState, MerchantConfig, Reopened, SendAck, StartRequest, Started};
 use wasm_bindgen::JsValue;
 use web_sys::{Headers, RequestInit};
 
@@ -65,25 +65,15 @@ async fn call<T: FromJs>(method: &str, path: &str, token: Option<&str>, body: Op
 /// An empty JSON object, for POSTs without a body of their own.
 const EMPTY: &str = "{}";
 
-/// `POST /v1/sessions`.
-pub async fn create_session(req: &CreateSession) -> Result<Session, ApiError> {
-    call("POST", "/v1/sessions", None, Some(wire::create_session(req))).await
-}
-
-/// `POST /v1/sessions/resume`: the session kept in the partitioned, HttpOnly cookie; `None` when
-/// there is none (`204`).
-pub async fn resume_session(merchant: &str) -> Result<Option<Session>, ApiError> {
-    call("POST", "/v1/sessions/resume", None, Some(Obj::default().str("merchant_id", merchant).json())).await
+/// `POST /v1/start`: start-up in one round trip; the session the device kept (`token`) is
+/// resumed or replaced by the server, which returns the conversation to show.
+pub async fn start(token: Option<&str>, req: &StartRequest) -> Result<Started, ApiError> {
+    call("POST", "/v1/start", token, Some(wire::start_request(req))).await
 }
 
 /// `DELETE /v1/sessions/current`: logout.
 pub async fn end_session(token: Option<&str>) -> Result<(), ApiError> {
     call::<Ignored>("DELETE", "/v1/sessions/current", token, None).await.map(|_| ())
-}
-
-/// `GET /v1/conversations/latest`; `None` when the shopper has none yet (`204`).
-pub async fn latest_conversation(token: &str) -> Result<Option<Conversation>, ApiError> {
-    call("GET", "/v1/conversations/latest", Some(token), None).await
 }
 
 /// `GET /v1/merchants/{id}/config`.

@@ -87,6 +87,9 @@ pub fn App() -> impl IntoView {
         on_handoff: Callback::new(move |_| request_person(ctl)),
     };
     let dir = if i18n::is_rtl(locale) { "rtl" } else { "ltr" };
+    // Memoised, so the transcript-email form (and what is typed in it) is not rebuilt by every
+    // new message.
+    let offer_transcript = Memo::new(move |_| ctl.email_on.get() && ctl.chat.entries.with(|e| !e.is_empty()));
 
     view! {
         <div class="tandem" node_ref=root_ref dir=dir lang=locale data-conversation=move || ctl.conversation.get()
@@ -97,17 +100,17 @@ pub fn App() -> impl IntoView {
                     on:click=move |_| request_person(ctl)>
                     {strings.talk_to_person}
                 </button>
-                <Show when=move || embedded>
+                {embedded.then(|| view! {
                     <button type="button" class="tandem-header__close" aria-label=strings.close on:click=move |_| close()>
                         <span aria-hidden="true">"×"</span>
                     </button>
-                </Show>
+                })}
             </header>
             <Transcript ctl=ctl strings=strings env=env/>
             <Status ctl=ctl strings=strings/>
-            <Show when=move || ctl.email_on.get() && ctl.chat.entries.with(|e| !e.is_empty())>
+            {move || offer_transcript.get().then(|| view! {
                 <crate::views::forms::TranscriptEmail env=FormEnv { token: ctl.token, conversation: ctl.conversation, strings }/>
-            </Show>
+            })}
             <Composer strings=strings node_ref=composer_ref on_send=Callback::new(move |t| send(ctl, t))
                 on_typing=Callback::new(move |_| crate::typing::keystroke(ctl))/>
         </div>
@@ -141,7 +144,9 @@ fn follow_visual_viewport() {
             let style = el.style();
             let h = vv.height();
             if h >= 120.0 {
-                let _ = style.set_property("--tandem-viewport-height", &format!("{h}px"));
+                // Whole pixels, rounded down so the chat never overhangs: formatting a float would
+                // bring the float formatter into the Wasm (about 3 KB brotli) for nothing.
+                let _ = style.set_property("--tandem-viewport-height", &format!("{}px", h as u32));
             } else {
                 let _ = style.remove_property("--tandem-viewport-height");
             }

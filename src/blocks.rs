@@ -64,24 +64,21 @@ fn field_view(f: Field, locale: &'static str) -> impl IntoView {
     }
 }
 
-fn button_view(b: Button, env: BlockEnv) -> AnyView {
+fn button_view(b: Button, env: BlockEnv) -> impl IntoView {
     match b.action {
-        Action::Link { url } if allowed_link(&url) => view! {
+        Action::Link { url } if allowed_link(&url) => EitherOf4::A(view! {
             <a class="tandem-button tandem-button--link" href=url target="_blank" rel="noopener noreferrer">
                 {b.label} <span class="tandem-visually-hidden">{env.strings.opens_new_tab}</span>
             </a>
-        }
-        .into_any(),
+        }),
         // A link that is not allowed is shown as plain text, not followed.
-        Action::Link { .. } => view! { <span class="tandem-button tandem-button--disabled">{b.label}</span> }.into_any(),
-        Action::Handoff => view! {
+        Action::Link { .. } => EitherOf4::B(view! { <span class="tandem-button tandem-button--disabled">{b.label}</span> }),
+        Action::Handoff => EitherOf4::C(view! {
             <button type="button" class="tandem-button" on:click=move |_| env.on_handoff.run(())>{b.label}</button>
-        }
-        .into_any(),
-        Action::Reply { text } => view! {
+        }),
+        Action::Reply { text } => EitherOf4::D(view! {
             <button type="button" class="tandem-button" on:click=move |_| env.on_reply.run(text.clone())>{b.label}</button>
-        }
-        .into_any(),
+        }),
     }
 }
 

@@ -9,9 +9,9 @@ use crate::i18n;
 use crate::storage::{self, StoredSession};
 
 /// Exchanges the link's token (once) for a session of the conversation's shopper, stored with the
-/// conversation so the start shows it. `None` when there was no link or it no longer works (then
-/// `notice` says why, and the chat starts as usual).
-pub async fn reopen(boot: StoredValue<Boot>, notice: RwSignal<Option<&'static str>>, who: StoredValue<Option<(bool, String)>>) -> Option<String> {
+/// conversation: the session token and the conversation to show. `None` when there was no link or
+/// it no longer works (then `notice` says why, and the chat starts as usual).
+pub async fn reopen(boot: StoredValue<Boot>, notice: RwSignal<Option<&'static str>>, who: StoredValue<Option<(bool, String)>>) -> Option<(String, String)> {
     let token = boot.with_value(|b| b.reopen.clone())?;
     boot.update_value(|b| b.reopen = None);
     let (m, s) = boot.with_value(|b| (b.merchant.clone(), i18n::strings(&b.locale)));
@@ -22,7 +22,7 @@ pub async fn reopen(boot: StoredValue<Boot>, notice: RwSignal<Option<&'static st
             storage::set_session(&m, Some(&StoredSession { token: r.session.token.clone(), shopper_id: shopper.id, identified: shopper.identified }));
             storage::set_conversation(&m, Some(&r.conversation_id));
             storage::clear_outbox(&m);
-            Some(r.session.token)
+            Some((r.session.token, r.conversation_id))
         }
         Err(e) => {
             notice.set(Some(link_notice(&e, s)));

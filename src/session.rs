@@ -1,17 +1,22 @@
-//! The session and the conversation: start-up (stored session, the partitioned cookie's resume,
-//! or a new one; the stored, latest or a new conversation), whose session it is (identity tokens
-//! from the host), a fresh conversation after a resolved one, and logout.
+//! The session and the conversation: start-up (one call, `POST /v1/start`: the server resumes the
+//! device's session or the partitioned cookie's, or creates one, and picks the conversation to
+//! show), whose session it is (identity tokens from the host), a fresh conversation after a
+//! resolved one, and logout.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tandem_protocol::{Conversation, ConversationState, CreateSession};
+use tandem_protocol::{Conversation, StartRequest, Started};
+use wasm_bindgen::JsValue;
 
 use crate::api::{self, ApiError};
 use crate::boot::Boot;
-use crate::ctl::{sleep_ms, Ctl, Phase};
+use crate::ctl::{Ctl, Phase};
 use crate::host::ToHost;
 use crate::storage::{self, StoredSession};
 use crate::{live, outbox};
+
+/// How long start-up waits for an identity token the host promised.
+const IDENTITY_WAIT_MS: i32 = 3_000;
 
 /// Who the shopper is: the identity token from the host (once it arrived), and whose session the
 /// widget holds.
@@ -23,6 +28,9 @@ pub struct Identity {
     /// Who the current session belongs to: (identified, shopper id). Kept in memory because the
     /// browser may refuse the iframe any storage.
     pub who: StoredValue<Option<(bool, String)>>,
+    /// While start-up waits for the promised token: what wakes it (the `resolve` of the promise
+    /// it awaits), called by [`identify`] or a 3 s timer, whichever comes first.
+    wake: StoredValue<Option<js_sys::Function>, LocalStorage>,
 }
 
 impl Identity {
@@ -31,13 +39,34 @@ impl Identity {
             token: RwSignal::new(boot.app_token.clone()),
             settled: RwSignal::new(!boot.identity_pending || boot.app_token.is_some()),
             who: StoredValue::new(None),
+            wake: StoredValue::new_local(None),
         }
+    }
+
+    /// Returns once no identity token is awaited: at once unless the host promised one that has
+    /// not come; then when it arrives or after 3 s (woken by the message itself, not polled).
+    async fn settle(self) {
+        if self.settled.get_untracked() {
+            return;
+        }
+        let arrival = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, IDENTITY_WAIT_MS);
+            }
+            self.wake.set_value(Some(resolve));
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(arrival).await;
+        self.wake.set_value(None);
+        // A token that comes later still signs the shopper in (`identify` switches sessions).
+        self.settled.set(true);
     }
 }
 
-/// Whether a stored session may be reused: an anonymous one only while the host presents no
-/// identity, an identified one only for the same shopper (`sub` of the presented token). So on a
-/// shared computer the next shopper never inherits the previous one's conversation or account.
+/// Whether a session may be kept: an anonymous one only while the host presents no identity, an
+/// identified one only for the same shopper (`sub` of the presented token). So on a shared
+/// computer the next shopper never inherits the previous one's conversation or account. The
+/// server applies the same rule at start-up (`server/src/start.rs`); here it decides whether a
+/// token arriving later switches sessions.
 pub fn session_fits(identified: bool, shopper_id: &str, presented_subject: Option<&str>) -> bool {
     match presented_subject {
         None => !identified,
@@ -57,28 +86,24 @@ pub fn jwt_payload_base64(jwt: &str) -> Option<String> {
 }
 
 /// The `sub` claim of a JWT, read without verifying it (the server verifies; this only decides
-/// whether a stored session belongs to the same shopper).
+/// whether the current session belongs to the same shopper).
 pub fn token_subject(jwt: &str) -> Option<String> {
     let json = web_sys::window()?.atob(&jwt_payload_base64(jwt)?).ok()?;
     crate::wire::read_strings(&json, &["sub"])?.pop()
 }
 
-/// What a lookup of an existing conversation means for start-up: `Ok(Some)` show it, `Ok(None)`
-/// create a new one, `Err` fail. A conversation that is gone or not ours (403/404) is replaced;
-/// the shopper's latest one (`skip_resolved`) only while it has not ended.
-pub fn reuse(found: Result<Option<Conversation>, ApiError>, skip_resolved: bool) -> Result<Option<Conversation>, ApiError> {
-    match found {
-        Ok(Some(c)) if skip_resolved && matches!(c.state, ConversationState::Resolved { .. }) => Ok(None),
-        Ok(found) => Ok(found),
-        Err(e) if e.is_missing() => Ok(None),
-        Err(e) => Err(e),
-    }
+/// What start-up does besides showing the conversation, from the server's answer.
+#[derive(Debug, PartialEq)]
+pub struct AfterStart {
+    /// The identity token was refused: forget it and tell the host page to bring a fresh one.
+    pub identity_expired: bool,
+    /// A new session is a new shopper as far as this device knows: what another left unsent goes.
+    pub clear_outbox: bool,
 }
 
-/// Whether start-up, having failed with `e` on attempt `attempt`, forgets the stored session and
-/// tries once more with a new one (the token is no longer accepted).
-pub fn retry_with_new_session(e: &ApiError, attempt: u32) -> bool {
-    e.is_auth() && attempt < 2
+/// What the answer of `POST /v1/start` calls for.
+pub fn after_start(s: &Started) -> AfterStart {
+    AfterStart { identity_expired: s.identity_refused.is_some(), clear_outbox: s.new_session }
 }
 
 /// Whether an identity token arriving from the host calls for another session: the chat has
@@ -92,86 +117,44 @@ fn remember(ctl: Ctl, m: &str, token: &str, shopper_id: String, identified: bool
     storage::set_session(m, Some(&StoredSession { token: token.to_string(), shopper_id, identified }));
 }
 
-/// Finds or creates the session: reuses the stored one unless an identity token calls for an
-/// identified session.
-async fn ensure_session(ctl: Ctl) -> Result<String, ApiError> {
-    let m = ctl.merchant();
-    let identity = ctl.identity.token.get_untracked();
-    let subject = identity.as_deref().and_then(token_subject);
-    if let Some(stored) = storage::session(&m) {
-        if session_fits(stored.identified, &stored.shopper_id, subject.as_deref()) {
-            ctl.identity.who.set_value(Some((stored.identified, stored.shopper_id)));
-            return Ok(stored.token);
-        }
-    } else if let Ok(Some(s)) = api::resume_session(&m).await {
-        // No third-party storage here (or a new tab): the partitioned cookie still knows the session.
-        if session_fits(s.shopper.identified, &s.shopper.id, subject.as_deref()) {
-            remember(ctl, &m, &s.token, s.shopper.id, s.shopper.identified);
-            return Ok(s.token);
-        }
-    }
-    let locale = ctl.boot.with_value(|b| b.locale.clone());
-    let request = |identity_token| CreateSession { merchant_id: m.clone(), locale: Some(locale.clone()), identity_token };
-    let s = match api::create_session(&request(identity)).await {
+/// One call from start-up to a shown conversation: the device's session and last conversation and
+/// the host's identity token go to `POST /v1/start`, which applies the rules (`server/src/start.rs`).
+async fn begin(ctl: Ctl, m: &str) -> Result<(String, Conversation), ApiError> {
+    let req = StartRequest {
+        merchant_id: m.to_string(),
+        locale: Some(ctl.boot.with_value(|b| b.locale.clone())),
+        identity_token: ctl.identity.token.get_untracked(),
+        conversation_id: storage::conversation(m),
+    };
+    let s = api::start(storage::session(m).map(|s| s.token).as_deref(), &req).await?;
+    let then = after_start(&s);
+    if then.identity_expired {
         // An expired (or foreign) identity token never leaves the shopper stuck: they continue
         // signed out, and the host page hears it should bring a fresh token.
-        Err(e) if e.is_identity_refused() => {
-            ctl.identity.token.set(None);
-            ctl.tell_host(&ToHost::IdentityExpired);
-            api::create_session(&request(None)).await?
-        }
-        other => other?,
-    };
-    remember(ctl, &m, &s.token, s.shopper.id, s.shopper.identified);
-    storage::set_conversation(&m, None);
-    // A new session is a new shopper as far as this device knows: what another left unsent goes.
-    storage::clear_outbox(&m);
-    Ok(s.token)
+        ctl.identity.token.set(None);
+        ctl.tell_host(&ToHost::IdentityExpired);
+    }
+    if then.clear_outbox {
+        storage::clear_outbox(m);
+    }
+    remember(ctl, m, &s.session.token, s.session.shopper.id, s.session.shopper.identified);
+    Ok((s.session.token, s.conversation))
 }
 
-/// Session, conversation, transcript, then the live stream.
+/// Session and conversation (after waiting for a promised identity), then the live stream.
 pub async fn start(ctl: Ctl) {
     ctl.phase.set(Phase::Starting);
-    if ctl.boot.with_value(|b| b.identity_pending) {
-        // The host promised an identity token; give it a moment to arrive.
-        for _ in 0..30 {
-            if ctl.identity.settled.get_untracked() {
-                break;
-            }
-            sleep_ms(100).await;
-        }
-    }
+    ctl.identity.settle().await;
     let m = ctl.merchant();
-    let mut reopened = crate::email::reopen(ctl.boot, ctl.notice, ctl.identity.who).await;
-    let mut attempts = 0;
-    let conversation = loop {
-        attempts += 1;
-        let session = match reopened.take() {
-            Some(t) => Ok(t),
-            None => ensure_session(ctl).await,
-        };
-        let token = match session {
-            Ok(t) => t,
-            Err(e) => return ctl.fail(&e),
-        };
-        let existing = match storage::conversation(&m) {
-            Some(id) => reuse(api::conversation(&token, &id).await.map(Some), false),
-            None => reuse(api::latest_conversation(&token).await, true),
-        };
-        let found = match existing {
-            Ok(Some(c)) => Ok(c),
-            Ok(None) => api::create_conversation(&token).await,
-            Err(e) => Err(e),
-        };
-        match found {
-            Ok(c) => {
-                ctl.token.set(Some(token));
-                break c;
-            }
-            Err(e) if retry_with_new_session(&e, attempts) => storage::set_session(&m, None),
-            Err(e) => return ctl.fail(&e),
-        }
+    let shown = match crate::email::reopen(ctl.boot, ctl.notice, ctl.identity.who).await {
+        Some((token, id)) => api::conversation(&token, &id).await.map(|c| (token, c)),
+        None => begin(ctl, &m).await,
     };
+    let (token, conversation) = match shown {
+        Ok(shown) => shown,
+        Err(e) => return ctl.fail(&e),
+    };
+    ctl.token.set(Some(token));
     storage::set_conversation(&m, Some(&conversation.id));
     ctl.chat.load(&conversation.id, &conversation.messages, conversation.state, conversation.last_seq);
     ctl.conversation.set(Some(conversation.id));
@@ -213,6 +196,10 @@ pub fn identify(ctl: Ctl, token: String) {
     let subject = token_subject(&token);
     ctl.identity.token.set(Some(token));
     ctl.identity.settled.set(true);
+    // Start-up waiting for this token goes on at once.
+    if let Some(wake) = ctl.identity.wake.get_value() {
+        let _ = wake.call0(&JsValue::NULL);
+    }
     if identity_switches(late, ctl.identity.who.get_value().as_ref(), subject.as_deref()) {
         spawn_local(start(ctl));
     }
@@ -243,13 +230,21 @@ pub fn shutdown(ctl: Ctl) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tandem_protocol::{ConversationState, Session, Shopper};
 
-    fn conversation(state: ConversationState) -> Conversation {
-        Conversation { id: "c1".into(), state, last_seq: 3, created_at: String::new(), messages: vec![] }
-    }
-
-    fn server(status: u16, code: &str) -> ApiError {
-        ApiError::server(status, code, "")
+    fn started(new_session: bool, identity_refused: Option<&str>) -> Started {
+        Started {
+            session: Session {
+                token: "t".into(),
+                shopper: Shopper { id: "anon-1".into(), name: None, identified: false },
+                locale: "en".into(),
+                expires_at: String::new(),
+            },
+            new_session,
+            identity_refused: identity_refused.map(Into::into),
+            conversation: Conversation { id: "c1".into(), state: ConversationState::Assistant, last_seq: 0, created_at: String::new(), messages: vec![] },
+            new_conversation: false,
+        }
     }
 
     #[test]
@@ -270,31 +265,10 @@ mod tests {
     }
 
     #[test]
-    fn the_latest_conversation_is_shown_unless_it_ended() {
-        let open = reuse(Ok(Some(conversation(ConversationState::Assistant))), true);
-        assert_eq!(open.unwrap().map(|c| c.id).as_deref(), Some("c1"));
-        let ended = conversation(ConversationState::Resolved { rating: None });
-        assert_eq!(reuse(Ok(Some(ended.clone())), true), Ok(None), "an ended latest conversation is not reopened");
-        assert_eq!(reuse(Ok(Some(ended)), false).unwrap().map(|c| c.id).as_deref(), Some("c1"), "the stored one is shown, rating form and all");
-        assert_eq!(reuse(Ok(None), true), Ok(None));
-    }
-
-    #[test]
-    fn a_conversation_gone_or_not_ours_is_replaced_and_other_errors_fail() {
-        assert_eq!(reuse(Err(server(404, "not_found")), false), Ok(None));
-        assert_eq!(reuse(Err(server(403, "forbidden")), true), Ok(None));
-        assert_eq!(reuse(Err(server(401, "unauthorized")), false), Err(server(401, "unauthorized")));
-        assert_eq!(reuse(Err(server(503, "busy")), true), Err(server(503, "busy")));
-        assert!(reuse(Err(ApiError::Network("offline".into())), false).is_err());
-    }
-
-    #[test]
-    fn a_refused_token_is_dropped_once_then_start_up_fails() {
-        assert!(retry_with_new_session(&server(401, "unauthorized"), 1));
-        assert!(!retry_with_new_session(&server(401, "unauthorized"), 2), "no loop of new sessions");
-        assert!(!retry_with_new_session(&server(500, "internal"), 1));
-        assert!(!retry_with_new_session(&server(429, "rate_limited"), 1));
-        assert!(!retry_with_new_session(&ApiError::Network("offline".into()), 1));
+    fn a_refused_identity_tells_the_host_and_a_new_session_drops_the_stored_outbox() {
+        assert_eq!(after_start(&started(false, None)), AfterStart { identity_expired: false, clear_outbox: false }, "the device's own session keeps its unsent messages");
+        assert_eq!(after_start(&started(true, None)), AfterStart { identity_expired: false, clear_outbox: true });
+        assert_eq!(after_start(&started(true, Some("identity_token_expired"))), AfterStart { identity_expired: true, clear_outbox: true });
     }
 
     #[test]

@@ -8,8 +8,8 @@
 
 use js_sys::{Array, Object, Reflect, JSON};
 use tandem_protocol::{
-    Action, Author, Block, Button, Conversation, ConversationState, CreateSession, Event, Field, MerchantConfig,
-    Message, Money, Reopened, ReplyMeta, SendAck, Session, Shopper, Theme, Value,
+    Action, Author, Block, Button, Conversation, ConversationState, Event, Field, MerchantConfig,
+    Message, Money, Reopened, ReplyMeta, SendAck, Session, Shopper, StartRequest, Started, Theme, Value,
 };
 use wasm_bindgen::JsValue;
 
@@ -217,6 +217,19 @@ impl FromJs for Reopened {
     }
 }
 
+/// `new_conversation` is not read: the widget shows a conversation the same way either way.
+impl FromJs for Started {
+    fn from_js(v: &JsValue) -> R<Self> {
+        Ok(Started {
+            session: Session::from_js(&get(v, "session"))?,
+            new_session: get(v, "new_session").as_bool().ok_or(Malformed)?,
+            identity_refused: opt_str(v, "identity_refused"),
+            conversation: Conversation::from_js(&get(v, "conversation"))?,
+            new_conversation: false,
+        })
+    }
+}
+
 impl FromJs for SendAck {
     fn from_js(v: &JsValue) -> R<Self> {
         Ok(SendAck { message: Message::from_js(&get(v, "message"))?, duplicate: get(v, "duplicate").as_bool().unwrap_or(false) })
@@ -291,12 +304,13 @@ impl Obj {
     }
 }
 
-/// The body of `POST /v1/sessions`.
-pub fn create_session(r: &CreateSession) -> String {
+/// The body of `POST /v1/start`.
+pub fn start_request(r: &StartRequest) -> String {
     Obj::default()
         .str("merchant_id", &r.merchant_id)
         .opt_str("locale", r.locale.as_deref())
         .opt_str("identity_token", r.identity_token.as_deref())
+        .opt_str("conversation_id", r.conversation_id.as_deref())
         .json()
 }
 

@@ -93,6 +93,36 @@ fn messages_events_and_states_read_back_exactly() {
         },
         conversation_id: "c-9".into(),
     });
+    for (new_session, identity_refused) in [(true, Some("identity_token_expired".to_string())), (false, None)] {
+        same(Started {
+            session: Session {
+                token: "t".into(),
+                shopper: Shopper { id: "anon-2".into(), name: None, identified: false },
+                locale: "ar".into(),
+                expires_at: "2026-12-25T00:00:00Z".into(),
+            },
+            new_session,
+            identity_refused,
+            conversation: Conversation {
+                id: "c".into(),
+                state: ConversationState::Resolved { rating: None },
+                last_seq: 4,
+                created_at: "2026-11-25T10:00:00Z".into(),
+                messages: vec![message(Author::Agent, vec![])],
+            },
+            // Not read by the widget (see `wire.rs`).
+            new_conversation: false,
+        });
+    }
+    assert_eq!(
+        wire::start_request(&StartRequest {
+            merchant_id: "nordic-outdoor".into(),
+            locale: Some("sv".into()),
+            identity_token: None,
+            conversation_id: Some("c-1".into()),
+        }),
+        r#"{"merchant_id":"nordic-outdoor","locale":"sv","conversation_id":"c-1"}"#
+    );
     for email in [true, false] {
         same(MerchantConfig {
             merchant_id: "nordic-outdoor".into(),

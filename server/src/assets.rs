@@ -84,13 +84,14 @@ async fn embed_headers(State(state): State<AppState>, Query(q): Query<EmbedQuery
 }
 
 /// Whether a file name carries the build's content hash (`name-0123456789abcdef.js`,
-/// `name-0123456789abcdef_bg.wasm`), as Trunk names every asset but the page.
+/// `name-0123456789abcdef_bg.wasm`), as Trunk names every asset but the page. Trunk writes the
+/// 64-bit hash without leading zeros, so it has 12 to 16 digits (one in 16 builds has 15).
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let Some((stem, ext)) = name.rsplit_once('.') else { return false };
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     let hash = stem.rsplit_once('-').map_or("", |(_, h)| h);
-    matches!(ext, "js" | "wasm" | "css") && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    matches!(ext, "js" | "wasm" | "css") && (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// An origin as CSP accepts it: `https://host[:port]` or `http://host[:port]`, nothing else.
@@ -115,6 +116,8 @@ mod tests {
         assert!(is_hashed("/embed/tandem-widget-a09057e81e53a8a1_bg.wasm"));
         assert!(is_hashed("/embed/widget-f9a7396dfa723903.css"));
         assert!(is_hashed("/embed/boot-9ee87f8e675d59d3.js"));
+        assert!(is_hashed("/embed/tandem-widget-2e90931a9353ba5.js"), "a hash with a leading zero dropped");
+        assert!(!is_hashed("/embed/x-2e9093.js"));
         assert!(!is_hashed("/embed/"));
         assert!(!is_hashed("/embed/index.html"));
         assert!(!is_hashed("/embed/widget.js"));

@@ -85,10 +85,15 @@ pub async fn load_row(state: &AppState, id: &str) -> ApiResult<ConversationRow> 
 /// the same shopper's conversations with another.
 pub async fn authorize(state: &AppState, session: &ShopperSession, id: &str) -> ApiResult<ConversationRow> {
     let row = load_row(state, id).await?;
-    if row.shopper_id != session.shopper_id || row.merchant_id != session.merchant_id {
+    if !belongs(&row, session) {
         return Err(ApiError::Forbidden("This conversation belongs to another session.".into()));
     }
     Ok(row)
+}
+
+/// Whether a conversation is the session's shopper's at the session's merchant.
+pub fn belongs(row: &ConversationRow, session: &ShopperSession) -> bool {
+    row.shopper_id == session.shopper_id && row.merchant_id == session.merchant_id
 }
 
 /// All stored messages of a conversation, in order.
@@ -113,6 +118,12 @@ pub async fn transcript(state: &AppState, id: &str) -> ApiResult<(Vec<Message>, 
 }
 
 async fn create(State(state): State<AppState>, session: ShopperSession) -> ApiResult<(StatusCode, Json<Conversation>)> {
+    Ok((StatusCode::CREATED, Json(open_new(&state, &session).await?)))
+}
+
+/// Creates a conversation for the session's shopper, held by the assistant, in the session's
+/// locale (or the pack's default).
+pub async fn open_new(state: &AppState, session: &ShopperSession) -> ApiResult<Conversation> {
     let id = uuid::Uuid::new_v4().to_string();
     let now = now_ms();
     let initial = ConversationState::Assistant;
@@ -128,7 +139,7 @@ async fn create(State(state): State<AppState>, session: ShopperSession) -> ApiRe
             created_ms: now,
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(Conversation { id, state: initial, last_seq: 0, created_at: ms_to_rfc3339(now), messages: vec![] })))
+    Ok(Conversation { id, state: initial, last_seq: 0, created_at: ms_to_rfc3339(now), messages: vec![] })
 }
 
 /// `GET /v1/conversations/latest`: the shopper's newest conversation with this merchant, so a new
@@ -144,9 +155,15 @@ async fn latest(State(state): State<AppState>, session: ShopperSession) -> ApiRe
 
 async fn fetch(State(state): State<AppState>, session: ShopperSession, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
     let row = authorize(&state, &session, &id).await?;
-    let (messages, last_seq) = transcript(&state, &id).await?;
-    let current = crate::queue::current(&state, &id, &row).await?;
-    Ok(Json(Conversation { id, state: current, last_seq, created_at: ms_to_rfc3339(row.created_ms), messages }))
+    Ok(Json(whole(&state, id, row).await?))
+}
+
+/// A conversation as the shopper sees it: its messages, its current state (queue position
+/// included) and the sequence number to resume the stream from. `row` is its row, authorised.
+pub async fn whole(state: &AppState, id: String, row: ConversationRow) -> ApiResult<Conversation> {
+    let (messages, last_seq) = transcript(state, &id).await?;
+    let current = crate::queue::current(state, &id, &row).await?;
+    Ok(Conversation { id, state: current, last_seq, created_at: ms_to_rfc3339(row.created_ms), messages })
 }
 
 /// Builds a message as stored: one paragraph holding the text.

@@ -30,6 +30,7 @@ pub mod queue;
 pub mod routing;
 pub mod serve;
 pub mod sessions;
+pub mod start;
 pub mod store;
 pub mod transfer;
 pub mod waiting;
@@ -164,6 +165,7 @@ pub fn now_rfc3339() -> String {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(sessions::routes())
+        .merge(start::routes())
         .merge(conversations::routes())
         .merge(merchants::routes())
         .merge(handoff::shopper_routes())

@@ -68,6 +68,9 @@ pub fn action(method: &axum::http::Method, path: &str) -> Option<Action> {
     match parts.as_slice() {
         ["", "v1", "sessions"] => Some(Action::Session),
         ["", "v1", "reopen"] => Some(Action::Session), // gives a session, like creating one
+        // Start-up: may create a session (and a conversation, at most one per call: only when the
+        // shopper has none open), so it counts as creating a session.
+        ["", "v1", "start"] => Some(Action::Session),
         ["", "v1", "agent", "login"] => Some(Action::Login),
         ["", "v1", "conversations"] => Some(Action::Message), // starting one carries the first message
         ["", "v1", "conversations", _, "messages"] => Some(Action::Message),
@@ -277,6 +280,7 @@ mod tests {
         assert_eq!(action(&Method::POST, "/v1/conversations/abc/handoff"), Some(Action::Handoff));
         assert_eq!(action(&Method::POST, "/v1/agent/login"), Some(Action::Login));
         assert_eq!(action(&Method::POST, "/v1/reopen"), Some(Action::Session));
+        assert_eq!(action(&Method::POST, "/v1/start"), Some(Action::Session));
         assert_eq!(action(&Method::POST, "/v1/conversations/abc/transcript-email"), Some(Action::Contact));
         assert_eq!(action(&Method::GET, "/v1/conversations/abc/events"), None);
         assert_eq!(action(&Method::POST, "/v1/sessions/resume"), None);

@@ -35,14 +35,15 @@ pub const SESSION_COOKIE: &str = "tandem_session";
 
 /// The session cookie: HttpOnly (no script reads it, the merchant's least of all), partitioned by
 /// the top-level site (CHIPS), so it works inside the merchant's iframe without cross-site tracking.
-fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
+pub(crate) fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/v1/; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=None; Partitioned"
     ))
     .expect("hex token is a valid header value")
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+/// The session token the resume cookie holds, if the request carries one.
+pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
         (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_string())
@@ -65,18 +66,23 @@ async fn resume_session(
     ApiJson(req): ApiJson<ResumeRequest>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let none = || Ok(StatusCode::NO_CONTENT.into_response());
-    let Some(token) = cookie_token(&headers) else { return none() };
-    let Some((session, expires_ms)) = lookup(&state, &token).await? else { return none() };
-    if !is_live(expires_ms) || session.merchant_id != req.merchant_id {
-        return none();
+    let Some(token) = cookie_token(&headers) else { return Ok(StatusCode::NO_CONTENT.into_response()) };
+    match live_session(&state, token, &req.merchant_id).await? {
+        Some((session, cookie)) => Ok(([(header::SET_COOKIE, cookie)], Json(session)).into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
-    let expires_at = expiry_text(expires_ms);
-    let mut out = HeaderMap::new();
-    // The cookie lives exactly as long as the session behind it.
-    out.insert(header::SET_COOKIE, session_cookie(&token, (expires_ms - now_ms()).div_euclid(1000).max(0)));
+}
+
+/// The session behind `token` when it is live and `merchant_id`'s, as the API shows it, with a
+/// resume cookie that lives exactly as long as the session.
+pub(crate) async fn live_session(state: &AppState, token: String, merchant_id: &str) -> ApiResult<Option<(Session, HeaderValue)>> {
+    let Some((session, expires_ms)) = lookup(state, &token).await? else { return Ok(None) };
+    if !is_live(expires_ms) || session.merchant_id != merchant_id {
+        return Ok(None);
+    }
+    let cookie = session_cookie(&token, (expires_ms - now_ms()).div_euclid(1000).max(0));
     let shopper = Shopper { id: session.shopper_id, name: session.shopper_name, identified: session.identified };
-    Ok((out, Json(Session { token, shopper, locale: session.locale, expires_at })).into_response())
+    Ok(Some((Session { token, shopper, locale: session.locale, expires_at: expiry_text(expires_ms) }, cookie)))
 }
 
 /// `DELETE /v1/sessions/current`: ends the session (logout): the token stops working and the
@@ -120,34 +126,60 @@ pub fn new_token() -> String {
 async fn create_session(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<CreateSession>,
-) -> ApiResult<(StatusCode, HeaderMap, Json<Session>)> {
-    let merchant_id = req.merchant_id.trim();
+) -> ApiResult<(StatusCode, [(header::HeaderName, HeaderValue); 1], Json<Session>)> {
+    let merchant_id = known_merchant(&state, &req.merchant_id).await?;
+    let now = Utc::now().timestamp();
+    let (shopper, expires_secs) = new_shopper(&state, merchant_id, req.identity_token.as_deref(), now).map_err(identity_refused)?;
+    let (session, cookie) = issue(&state, merchant_id, req.locale.as_deref(), shopper, expires_secs).await?;
+    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(session)))
+}
+
+/// Checks a merchant id from a request: present (422) and configured (404). The trimmed id.
+pub(crate) async fn known_merchant<'a>(state: &AppState, merchant_id: &'a str) -> ApiResult<&'a str> {
+    let merchant_id = merchant_id.trim();
     if merchant_id.is_empty() {
         return Err(ApiError::field("missing_merchant", "merchant_id", "merchant_id is required."));
     }
     if !state.store.merchant_exists(merchant_id).await? {
         return Err(ApiError::not_found("unknown_merchant", format!("No merchant with id '{merchant_id}' is configured.")));
     }
-    let locale = req.locale.as_deref().and_then(normalise_locale).unwrap_or_else(|| "en".into());
+    Ok(merchant_id)
+}
 
-    let now = Utc::now();
-    let (shopper, token_exp) = match req.identity_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+/// Who a new session at `merchant_id` is for, and when it ends (Unix seconds): the shopper of a
+/// verified identity token (absent or blank: a new anonymous shopper). A token refused, or one
+/// that would give a session already over, is the refusal.
+pub(crate) fn new_shopper(state: &AppState, merchant_id: &str, identity_token: Option<&str>, now: i64) -> Result<(Shopper, i64), identity::IdentityError> {
+    let (shopper, token_exp) = match identity_token.map(str::trim).filter(|t| !t.is_empty()) {
         Some(token) => {
             // The token must be for this merchant (`aud`): one merchant's page cannot open the
             // shopper's conversations with another.
-            let identity = state.identity.verify(token, merchant_id, now.timestamp()).map_err(identity_refused)?;
+            let identity = state.identity.verify(token, merchant_id, now)?;
             (Shopper { id: identity.sub, name: identity.name, identified: true }, Some(identity.exp))
         }
         None => (Shopper { id: format!("anon-{}", uuid::Uuid::new_v4()), name: None, identified: false }, None),
     };
-
-    let token = new_token();
     // Whole seconds: the expiry the client is shown is exactly the one stored, and the cookie's
     // Max-Age matches it.
-    let expires_secs = session_expiry(now.timestamp(), token_exp, state.config.session_idle_secs);
-    if expires_secs <= now.timestamp() {
-        return Err(identity_refused(identity::IdentityError::Expired { exp: token_exp.unwrap_or_default(), now: now.timestamp() }));
+    let expires_secs = session_expiry(now, token_exp, state.config.session_idle_secs);
+    if expires_secs <= now {
+        return Err(identity::IdentityError::Expired { exp: token_exp.unwrap_or_default(), now });
     }
+    Ok((shopper, expires_secs))
+}
+
+/// Stores a new session for `shopper` at a known merchant, ending at `expires_secs`: the session
+/// as the API shows it (its token shown this once) and its resume cookie.
+pub(crate) async fn issue(
+    state: &AppState,
+    merchant_id: &str,
+    locale: Option<&str>,
+    shopper: Shopper,
+    expires_secs: i64,
+) -> ApiResult<(Session, HeaderValue)> {
+    let locale = locale.and_then(normalise_locale).unwrap_or_else(|| "en".into());
+    let now = Utc::now();
+    let token = new_token();
     let expires_ms = expires_secs * 1000;
     let token_hash = hash_token(&token);
     state
@@ -163,10 +195,8 @@ async fn create_session(
             expires_ms,
         })
         .await?;
-    let expires_at = expiry_text(expires_ms);
-    let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, session_cookie(&token, expires_secs - now.timestamp()));
-    Ok((StatusCode::CREATED, headers, Json(Session { token, shopper, locale, expires_at })))
+    let cookie = session_cookie(&token, expires_secs - now.timestamp());
+    Ok((Session { token, shopper, locale, expires_at: expiry_text(expires_ms) }, cookie))
 }
 
 /// When a session created at `now` ends (Unix seconds): an anonymous one after the session
@@ -181,7 +211,7 @@ pub fn session_expiry(now: i64, token_exp: Option<i64>, idle_secs: u64) -> i64 {
 }
 
 /// A refused identity token, in the API's error shape: 401, the refusal's own code, the field.
-fn identity_refused(e: identity::IdentityError) -> ApiError {
+pub(crate) fn identity_refused(e: identity::IdentityError) -> ApiError {
     ApiError::Invalid {
         status: StatusCode::UNAUTHORIZED,
         code: e.code(),
@@ -200,7 +230,7 @@ fn normalise_locale(tag: &str) -> Option<String> {
 }
 
 /// The stored session behind a token, with its expiry (milliseconds since the epoch).
-async fn lookup(state: &AppState, token: &str) -> ApiResult<Option<(ShopperSession, i64)>> {
+pub(crate) async fn lookup(state: &AppState, token: &str) -> ApiResult<Option<(ShopperSession, i64)>> {
     Ok(state.store.session(&hash_token(token)).await?.map(|s| {
         let session = ShopperSession {
             shopper_id: s.shopper_id,
@@ -213,7 +243,8 @@ async fn lookup(state: &AppState, token: &str) -> ApiResult<Option<(ShopperSessi
     }))
 }
 
-fn is_live(expires_ms: i64) -> bool {
+/// Whether a session ending at `expires_ms` is still valid.
+pub(crate) fn is_live(expires_ms: i64) -> bool {
     expires_ms > now_ms()
 }
 

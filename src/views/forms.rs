@@ -2,6 +2,7 @@
 //! once a person has resolved it, and asking for the transcript by email. What they cause arrives
 //! through the stream, in order with everything else.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -60,8 +61,8 @@ pub fn ContactForm(env: FormEnv, contact: Option<String>) -> impl IntoView {
         });
     };
     match contact {
-        Some(c) => view! { <p class="tandem-status__state" data-testid="contact-thanks">{fill(strings.email_thanks, "email", &c)}</p> }.into_any(),
-        None => view! {
+        Some(c) => Either::Left(view! { <p class="tandem-status__state" data-testid="contact-thanks">{fill(strings.email_thanks, "email", &c)}</p> }),
+        None => Either::Right(view! {
             <form class="tandem-form" data-testid="contact-form" on:submit=submit>
                 <label for="tandem-contact-email">{strings.email_label}</label>
                 <div class="tandem-form__row">
@@ -75,8 +76,7 @@ pub fn ContactForm(env: FormEnv, contact: Option<String>) -> impl IntoView {
                 </div>
                 <p id="tandem-contact-error" class="tandem-form__error" role="alert">{move || error.get()}</p>
             </form>
-        }
-        .into_any(),
+        }),
     }
 }
 
@@ -103,9 +103,9 @@ pub fn RatingForm(env: FormEnv, rating: Option<u8>) -> impl IntoView {
         });
     };
     if rating.is_some() {
-        return view! { <p class="tandem-status__state" data-testid="rating-thanks">{strings.rate_thanks}</p> }.into_any();
+        return Either::Left(view! { <p class="tandem-status__state" data-testid="rating-thanks">{strings.rate_thanks}</p> });
     }
-    view! {
+    Either::Right(view! {
         <form class="tandem-form" data-testid="rating-form" on:submit=submit>
             <fieldset class="tandem-rating">
                 <legend>{strings.rate_prompt}</legend>
@@ -126,8 +126,7 @@ pub fn RatingForm(env: FormEnv, rating: Option<u8>) -> impl IntoView {
             <button type="submit" class="tandem-button" data-testid="rating-submit">{strings.rate_submit}</button>
             <p class="tandem-form__error" role="alert">{move || error.get()}</p>
         </form>
-    }
-    .into_any()
+    })
 }
 
 /// "Email me this conversation": an address (empty: the one left earlier), then a confirmation.
@@ -161,7 +160,7 @@ pub fn TranscriptEmail(env: FormEnv) -> impl IntoView {
                 aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
                 {s.transcript_open}
             </button>
-            <Show when=move || open.get()>
+            {move || open.get().then(|| view! {
                 <form class="tandem-form" data-testid="transcript-form" on:submit=submit>
                     <label for="tandem-transcript-email">{s.email_label}</label>
                     <div class="tandem-form__row">
@@ -171,7 +170,7 @@ pub fn TranscriptEmail(env: FormEnv) -> impl IntoView {
                         <button type="submit" class="tandem-button" data-testid="transcript-send">{s.transcript_send}</button>
                     </div>
                 </form>
-            </Show>
+            })}
             <p role="status" class="tandem-note" data-testid="transcript-note">{move || note.get()}</p>
         </div>
     }

@@ -2,6 +2,7 @@
 //! person's side: the contact form while no one is available, rating and a new conversation once
 //! it ended.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_protocol::ConversationState;
@@ -51,11 +52,11 @@ pub fn Status(ctl: Ctl, strings: &'static Strings) -> impl IntoView {
         <div class="tandem-status" role="status" data-testid="status"
             data-state=move || ctl.chat.state.get().status()>
             {move || match ctl.phase.get() {
-                Phase::Starting => Some(view! { <p>{strings.starting}</p> }.into_any()),
-                Phase::Failed(reason) => Some(view! {
+                Phase::Starting => Some(Either::Left(view! { <p>{strings.starting}</p> })),
+                Phase::Failed(reason) => Some(Either::Right(view! {
                     <p class="tandem-status__error">{strings.start_failed}" "{reason}</p>
                     <button type="button" class="tandem-button" on:click=move |_| spawn_local(session::start(ctl))>{strings.try_again}</button>
-                }.into_any()),
+                })),
                 Phase::Ready => None,
             }}
             {move || ctl.notice.get().map(|t| view! { <p class="tandem-status__warning" data-testid="reopen-notice">{t}</p> })}
@@ -68,12 +69,12 @@ pub fn Status(ctl: Ctl, strings: &'static Strings) -> impl IntoView {
                 .then(|| view! { <p class="tandem-status__warning">{strings.reconnecting}</p> })}
             {move || state_text(ctl.chat.state.get(), strings).map(|t| view! { <p class="tandem-status__state">{t}</p> })}
             {move || match ctl.chat.state.get() {
-                ConversationState::AwaitingReply { contact } => Some(view! { <ContactForm env=forms contact=contact/> }.into_any()),
-                ConversationState::Resolved { rating } => Some(view! {
+                ConversationState::AwaitingReply { contact } => Some(Either::Left(view! { <ContactForm env=forms contact=contact/> })),
+                ConversationState::Resolved { rating } => Some(Either::Right(view! {
                     <RatingForm env=forms rating=rating/>
                     <button type="button" class="tandem-button" data-testid="new-conversation"
                         on:click=move |_| spawn_local(session::new_conversation(ctl))>{strings.new_conversation}</button>
-                }.into_any()),
+                })),
                 _ => None,
             }}
         </div>

@@ -1,6 +1,7 @@
 //! The message list: a polite live region scrolled to the newest message, each message with its
 //! author and, for the shopper's own, its delivery state (with retry); who is typing.
 
+use leptos::either::EitherOf3;
 use leptos::html::Div;
 use leptos::prelude::*;
 use tandem_protocol::{Author, ConversationState};
@@ -88,29 +89,29 @@ fn MessageView(entry: Entry, strings: &'static Strings, env: BlockEnv, ctl: Ctl)
             <div class="tandem-message__body">
                 {entry.blocks.into_iter().map(|b| view! { <BlockView block=b env=env/> }).collect_view()}
             </div>
-            <Show when=move || is_shopper>
+            {is_shopper.then(|| view! {
                 <div class="tandem-message__delivery" data-testid="delivery">
                     {
                         let key = key.clone();
                         move || match delivery.get() {
-                            Delivery::Sending => view! { <span>{strings.sending}</span> }.into_any(),
-                            Delivery::Sent => view! { <span class="tandem-visually-hidden">{strings.sent}</span> }.into_any(),
+                            Delivery::Sending => EitherOf3::A(view! { <span>{strings.sending}</span> }),
+                            Delivery::Sent => EitherOf3::B(view! { <span class="tandem-visually-hidden">{strings.sent}</span> }),
                             Delivery::Failed { reason, retry } => {
                                 let key = key.clone();
-                                view! {
+                                EitherOf3::C(view! {
                                     <span class="tandem-message__failed" role="alert">{strings.failed}": "{reason}</span>
-                                    <Show when=move || retry>
+                                    {retry.then(|| view! {
                                         <button type="button" class="tandem-button tandem-button--small"
-                                            on:click={let key = key.clone(); move |_| outbox::deliver(ctl, key.clone())}>
+                                            on:click=move |_| outbox::deliver(ctl, key.clone())>
                                             {strings.retry}
                                         </button>
-                                    </Show>
-                                }.into_any()
+                                    })}
+                                })
                             }
                         }
                     }
                 </div>
-            </Show>
+            })}
         </article>
     }
 }

@@ -25,4 +25,5 @@ mod provider_ledger_tls;
 mod sessions;
 mod shutdown;
 mod smtp_sink;
+mod start;
 mod streams;

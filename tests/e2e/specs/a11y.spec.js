@@ -83,11 +83,11 @@ test.describe('axe reports no violations', () => {
 
   test('error: the chat could not start, with "Try again" that works', async ({ browser }) => {
     const s = await shopper(browser);
-    // Creating the session fails (only that call: resuming and everything else go through).
+    // The start-up call fails (only that call: everything else goes through).
     const fail = (route) => (route.request().method() === 'POST'
       ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'x', message: 'The service is resting.' } }) })
       : route.continue());
-    await s.page.route('**/v1/sessions', fail);
+    await s.page.route('**/v1/start', fail);
     await s.goto();
     await s.demo.launcher.click();
     const error = s.widget.status.getByText("We couldn't start the chat");
@@ -98,7 +98,7 @@ test.describe('axe reports no violations', () => {
     await expect(s.widget.status).toHaveAttribute('role', 'status');
     await expectAxeClean(s.page, 'error');
 
-    await s.page.unroute('**/v1/sessions', fail);
+    await s.page.unroute('**/v1/start', fail);
     await retry.click();
     await expect(error).toBeHidden();
     await s.widget.ask('When is my next payment?');

@@ -85,9 +85,9 @@ test('the open widget has no axe violations (WCAG 2.1 A and AA)', async ({ brows
 });
 
 test('a message typed while the chat is still starting is sent once it is ready', async ({ page }) => {
-  // Slow start: the session takes a while. The shopper types at once; nothing is lost, even
+  // Slow start: the start-up call takes a while. The shopper types at once; nothing is lost, even
   // though this browser gives the widget's iframe no storage to keep an outbox in.
-  await page.route('**/v1/sessions', async (route) => {
+  await page.route('**/v1/start', async (route) => {
     await new Promise((r) => setTimeout(r, 1500));
     await route.continue();
   });
@@ -115,3 +115,27 @@ test('a first visit makes no request the browser reports as failed', async ({ pa
   await expect(demo.widget.assistantMessages().last()).toContainText(/fee/i);
   expect(failed).toEqual([]);
 });
+
+// Start-up is one round trip: after the frame loads, the widget makes one API call (POST /v1/start)
+// before it opens the conversation's stream. The merchant's public config is read on its own, in
+// parallel (by the loader for the launcher, and by the widget for the title and theme), so it is
+// not counted.
+for (const anonymous of [true, false]) {
+  test(`a first open makes exactly one API call before the stream (${anonymous ? 'visitor' : 'signed in'})`, async ({ page }) => {
+    const calls = [];
+    page.on('request', (r) => {
+      const { pathname } = new URL(r.url());
+      if (pathname.startsWith('/v1/') && !/^\/v1\/merchants\/[^/]+\/config$/.test(pathname)) calls.push(`${r.method()} ${pathname}`);
+    });
+    const demo = new DemoPage(page);
+    await demo.goto({ anonymous });
+    await demo.open();
+    await expect.poll(() => calls.some((c) => c.endsWith('/events'))).toBe(true);
+    const beforeStream = calls.slice(0, calls.findIndex((c) => c.endsWith('/events')));
+    expect(beforeStream).toEqual(['POST /v1/start']);
+    // And the conversation works, signed in from the account when the page identified the shopper.
+    await demo.widget.ask('When is my next payment?');
+    if (anonymous) await expect(demo.widget.assistantMessages().first()).toBeVisible();
+    else await expect(demo.widget.assistantMessages().first()).toContainText('€50.00');
+  });
+}
