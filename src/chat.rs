@@ -92,8 +92,9 @@ pub struct Chat {
     pub connection: RwSignal<Connection>,
     /// Messages from others received since the shopper last looked (for the unread badge).
     pub unread: RwSignal<u32>,
-    /// The conversation the entries and `last_seq` belong to.
-    shown: StoredValue<Option<String>>,
+    /// The conversation the entries and `last_seq` belong to. (A signal of the type the
+    /// controller's ids already use: a `StoredValue` of it would compile more code into the Wasm.)
+    shown: RwSignal<Option<String>>,
 }
 
 impl Default for Chat {
@@ -112,7 +113,7 @@ impl Chat {
             last_seq: RwSignal::new(0),
             connection: RwSignal::new(Connection::Connecting),
             unread: RwSignal::new(0),
-            shown: StoredValue::new(None),
+            shown: RwSignal::new(None),
         }
     }
 
@@ -121,13 +122,12 @@ impl Chat {
     /// same one is merged: a fetch older than what the stream already brought keeps the newer
     /// messages and state, and `last_seq` never moves back.
     pub fn load(&self, conversation: &str, messages: &[Message], state: ConversationState, last_seq: u64) {
-        let same = self.shown.with_value(|s| s.as_deref() == Some(conversation));
+        let same = self.shown.with_untracked(|s| s.as_deref() == Some(conversation));
         let mut seq = if same { self.last_seq.get_untracked() } else { 0 };
+        // Of another conversation, no stored line stays (only those being sent).
+        let keep_after = if same { last_seq } else { u64::MAX };
         self.entries.update(|entries| {
-            if !same {
-                entries.retain(|e| e.seq.get_untracked().is_none());
-            }
-            *entries = transcript::merge(std::mem::take(entries), messages, last_seq, |m, known| match known {
+            *entries = transcript::merge(std::mem::take(entries), messages, keep_after, |m, known| match known {
                 Some(e) => {
                     e.seq.set(Some(m.seq));
                     e.delivery.set(Delivery::Sent);
@@ -136,7 +136,9 @@ impl Chat {
                 None => Entry::from_message(m),
             });
         });
-        self.shown.set_value(Some(conversation.into()));
+        if !same {
+            self.shown.set(Some(conversation.into()));
+        }
         if transcript::take_snapshot(&mut seq, last_seq) {
             self.state.set(state);
         }

@@ -12,10 +12,10 @@ use crate::error::{self, ApiError};
 use crate::reconnect::{self, StreamEnd};
 use crate::sse::SseReader;
 
-/// Describes a failed browser call without `Debug` (which pulls a large formatter into the glue).
-pub fn js_error(e: JsValue) -> ApiError {
-    let text = e.dyn_ref::<js_sys::Error>().map(|err| String::from(err.message())).or_else(|| e.as_string());
-    ApiError::Network(text.unwrap_or_else(|| "the request failed".into()))
+/// A failed browser call as an [`ApiError`]. What the browser said is not kept: neither app
+/// shows it to anyone (each says it in its own words), and reading it costs the widget bytes.
+pub fn js_error(_: JsValue) -> ApiError {
+    ApiError::Network("the request failed".into())
 }
 
 /// A finished HTTP exchange.

@@ -99,7 +99,8 @@ impl ApiError {
 /// A `Retry-After` header in seconds (the HTTP-date form is not used by the Tandem server and
 /// counts as absent).
 pub fn retry_after_secs(header: Option<&str>) -> Option<u32> {
-    crate::sse::digits(header?.trim().as_bytes())
+    // ASCII trimming: `str::trim` brings Unicode's whitespace table into the widget's Wasm.
+    crate::sse::digits(header?.as_bytes().trim_ascii())
 }
 
 #[cfg(test)]

@@ -44,18 +44,19 @@ pub fn insert_at<L: Line>(lines: &[L], seq: u64) -> usize {
     lines.iter().position(|l| l.seq().is_none_or(|s| s > seq)).unwrap_or(lines.len())
 }
 
-/// Merges a fetched transcript (`fetched`, in sequence order, as of `snapshot_seq`) into the lines
-/// held: the fetched messages in order, each made by `stored` from the message and the held line
-/// with its key, if any (so a line on screen is updated in place); then the held lines the fetch
-/// does not know: those still being sent, and those newer than the snapshot (a stream event that
-/// overtook the fetch).
-pub fn merge<L: Line>(mut held: Vec<L>, fetched: &[Message], snapshot_seq: u64, mut stored: impl FnMut(&Message, Option<L>) -> L) -> Vec<L> {
+/// Merges a fetched transcript (`fetched`, in sequence order) into the lines held: the fetched
+/// messages in order, each made by `stored` from the message and the held line with its key, if
+/// any (so a line on screen is updated in place); then the held lines the fetch does not know:
+/// those still being sent, and stored ones after `keep_after`. For a fetch of the conversation
+/// held, `keep_after` is the snapshot's sequence number (a stream event that overtook the fetch
+/// stays); for another conversation, `u64::MAX` (none of the old one's stored lines stay).
+pub fn merge<L: Line>(mut held: Vec<L>, fetched: &[Message], keep_after: u64, mut stored: impl FnMut(&Message, Option<L>) -> L) -> Vec<L> {
     let mut lines = Vec::with_capacity(fetched.len() + held.len());
     for m in fetched {
         let known = held.iter().position(|l| l.key() == key(m)).map(|i| held.remove(i));
         lines.push(stored(m, known));
     }
-    held.retain(|l| l.seq().is_none_or(|s| s > snapshot_seq));
+    held.retain(|l| l.seq().is_none_or(|s| s > keep_after));
     lines.append(&mut held);
     lines
 }
@@ -159,6 +160,12 @@ mod tests {
         let got: Vec<_> = got.into_iter().map(|l| (l.key, l.seq, l.fetched)).collect();
         // "gone" (seq 2, not in a fetch up to 3) is dropped; "a2" is still being sent.
         assert_eq!(got, [("s1".into(), Some(1), false), ("a1".into(), Some(3), false), ("a2".into(), None, false)]);
+    }
+
+    #[test]
+    fn another_conversation_keeps_only_the_lines_being_sent() {
+        let held = vec![line("s1", Some(1)), line("m9", Some(9)), line("out", None)];
+        assert_eq!(merged(held, &[message(1, Some("n1"))], u64::MAX), [("n1".into(), Some(1)), ("out".into(), None)]);
     }
 
     #[test]
