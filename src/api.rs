@@ -2,42 +2,28 @@
 //! `Result<T, ApiError>`. Calls go to the widget's own origin; JSON is read and written by
 //! [`crate::wire`] (no serde in the widget's Wasm).
 
+use tandem_client::browser::{self, js_error, Answer};
 use tandem_protocol::{Conversation, ConversationState, MerchantConfig, Reopened, SendAck, StartRequest, Started};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestInit, Response};
+use wasm_bindgen::JsValue;
+use web_sys::{Headers, RequestInit};
 
 use crate::wire::{self, FromJs, Ignored, Obj};
 
-/// Why a call failed.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum ApiError {
-    /// The request never got an answer (offline, server down).
-    #[error("network error: {0}")]
-    Network(String),
-    /// The server answered with an error body.
-    #[error("{message}")]
-    Server { status: u16, code: String, message: String },
-    /// The answer could not be read (the path of the call).
-    #[error("unexpected answer from {0}")]
-    Decode(String),
+pub use tandem_client::ApiError;
+
+/// What the shopper is told about a failed call, in their language: never the server's own
+/// (English) wording. (The error type and its classification are the client core's, shared with
+/// the agents' console; the words are the widget's.)
+pub trait ShopperText {
+    /// The sentence for the shopper.
+    fn shopper_text(&self, s: &'static crate::i18n::Strings) -> &'static str;
 }
 
-impl ApiError {
-    /// Worth retrying the same request later (network trouble or a server-side failure).
-    pub fn is_transient(&self) -> bool {
-        match self {
-            ApiError::Network(_) => true,
-            ApiError::Server { status, .. } => *status >= 500 || *status == 429,
-            ApiError::Decode(_) => false,
-        }
-    }
-
-    /// What to tell the shopper, in their language: never the server's own (English) wording.
-    pub fn shopper_text(&self, s: &'static crate::i18n::Strings) -> &'static str {
+impl ShopperText for ApiError {
+    fn shopper_text(&self, s: &'static crate::i18n::Strings) -> &'static str {
         match self {
             ApiError::Network(_) => s.err_network,
-            ApiError::Server { status: 429 | 503, .. } => s.err_busy,
+            e if e.is_busy() => s.err_busy,
             ApiError::Server { status, .. } if *status >= 500 => s.err_server,
             ApiError::Server { code, .. } => match code.as_str() {
                 "text_too_long" => s.err_too_long,
@@ -48,34 +34,10 @@ impl ApiError {
             ApiError::Decode(_) => s.err_other,
         }
     }
-
-    /// The session token is no longer accepted.
-    pub fn is_auth(&self) -> bool {
-        matches!(self, ApiError::Server { status: 401, .. })
-    }
-
-    /// The identity token was refused (expired, or signed for another shop): the host must bring
-    /// a fresh one.
-    pub fn is_identity_refused(&self) -> bool {
-        matches!(self, ApiError::Server { status: 401, code, .. } if code.starts_with("identity_") || code == "invalid_identity_token")
-    }
-
-    /// The resource is gone or not ours (start over with a new conversation).
-    pub fn is_missing(&self) -> bool {
-        matches!(self, ApiError::Server { status: 403 | 404, .. })
-    }
 }
 
-/// Describes a failed browser call without `Debug` (which pulls a large formatter into the glue).
-fn js_error(e: JsValue) -> ApiError {
-    let text = e.dyn_ref::<js_sys::Error>().map(|err| String::from(err.message())).or_else(|| e.as_string());
-    ApiError::Network(text.unwrap_or_else(|| "the request failed".into()))
-}
-
-/// One HTTP call through the browser's `fetch`: status and body text. Not generic, so it is
-/// compiled once. (No HTTP client crate: the widget's first open is counted in bytes.)
-async fn fetch_text(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<(u16, bool, String), ApiError> {
-    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+/// One HTTP call through the browser's `fetch`. Not generic, so it is compiled once.
+async fn fetch_text(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<Answer, ApiError> {
     let headers = Headers::new().map_err(js_error)?;
     if let Some(t) = token {
         headers.set("Authorization", &format!("Bearer {t}")).map_err(js_error)?;
@@ -87,21 +49,17 @@ async fn fetch_text(method: &str, path: &str, token: Option<&str>, body: Option<
         init.set_body(&JsValue::from_str(&b));
     }
     init.set_headers(&headers);
-    let res: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(js_error)?.unchecked_into();
-    let text = JsFuture::from(res.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
-    Ok((res.status(), res.ok(), text))
+    browser::fetch_text(path, &init).await
 }
 
 /// One JSON call: the answer read as `T`, or the error body as an [`ApiError`].
 async fn call<T: FromJs>(method: &str, path: &str, token: Option<&str>, body: Option<String>) -> Result<T, ApiError> {
-    let (status, ok, text) = fetch_text(method, path, token, body).await?;
-    if !ok {
-        return Err(match wire::error_body(&text) {
-            Some((code, message)) => ApiError::Server { status, code, message },
-            None => ApiError::Server { status, code: "http_error".into(), message: format!("The server answered {status}.") },
-        });
+    let answer = fetch_text(method, path, token, body).await?;
+    if !answer.ok {
+        return Err(answer.error(wire::error_body(&answer.text)));
     }
-    wire::parse(if text.is_empty() { "null" } else { &text }).map_err(|_| ApiError::Decode(path.into()))
+    let text = &answer.text;
+    wire::parse(if text.is_empty() { "null" } else { text }).map_err(|_| ApiError::Decode(path.into()))
 }
 
 /// An empty JSON object, for POSTs without a body of their own.
@@ -182,10 +140,11 @@ mod tests {
     fn errors_are_told_in_the_shopper_s_language_never_in_the_server_s_words() {
         for locale in ["en", "sv", "de", "ar"] {
             let s = i18n::strings(locale);
-            let server = |status: u16, code: &str| ApiError::Server { status, code: code.into(), message: "The message is 2001 characters long".into() };
+            let server = |status: u16, code: &str| ApiError::server(status, code, "The message is 2001 characters long");
             assert_eq!(server(422, "text_too_long").shopper_text(s), s.err_too_long);
             assert_eq!(server(409, "conversation_closed").shopper_text(s), s.err_closed);
             assert_eq!(server(429, "rate_limited").shopper_text(s), s.err_busy);
+            assert_eq!(server(503, "unavailable").shopper_text(s), s.err_busy);
             assert_eq!(server(500, "internal").shopper_text(s), s.err_server);
             assert_eq!(server(400, "something_new").shopper_text(s), s.err_other);
             assert_eq!(ApiError::Network("TypeError: Failed to fetch".into()).shopper_text(s), s.err_network);

@@ -1,8 +1,10 @@
 //! The conversation as the widget holds it: entries (stored messages and messages still being
 //! sent), the conversation state, who is typing and the stream's health. Events from the stream
-//! and acknowledgements from sends are merged here, deduplicated by sequence number and client id.
+//! and acknowledgements from sends are merged here, deduplicated by sequence number and client id
+//! (the merge rule is the client core's, shared with the agents' console).
 
 use leptos::prelude::*;
+use tandem_client::transcript::{self, Line};
 use tandem_protocol::{Author, Block, ConversationState, Event, Message};
 
 /// Delivery of a shopper's message.
@@ -34,7 +36,7 @@ impl Entry {
     /// An entry for a stored message.
     pub fn from_message(m: &Message) -> Self {
         Entry {
-            key: m.client_id.clone().unwrap_or_else(|| m.id.clone()),
+            key: transcript::key(m).into(),
             seq: RwSignal::new(Some(m.seq)),
             author: m.author,
             author_name: m.author_name.clone(),
@@ -60,6 +62,16 @@ impl Entry {
     }
 }
 
+impl Line for Entry {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn seq(&self) -> Option<u64> {
+        self.seq.get_untracked()
+    }
+}
+
 /// Health of the live stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Connection {
@@ -80,6 +92,9 @@ pub struct Chat {
     pub connection: RwSignal<Connection>,
     /// Messages from others received since the shopper last looked (for the unread badge).
     pub unread: RwSignal<u32>,
+    /// The conversation the entries and `last_seq` belong to. (A signal of the type the
+    /// controller's ids already use: a `StoredValue` of it would compile more code into the Wasm.)
+    shown: RwSignal<Option<String>>,
 }
 
 impl Default for Chat {
@@ -98,32 +113,46 @@ impl Chat {
             last_seq: RwSignal::new(0),
             connection: RwSignal::new(Connection::Connecting),
             unread: RwSignal::new(0),
+            shown: RwSignal::new(None),
         }
     }
 
-    /// Replaces everything with a conversation fetched from the server, keeping messages still
-    /// being sent at the end.
-    pub fn load(&self, messages: &[Message], state: ConversationState, last_seq: u64) {
+    /// Takes in a conversation fetched from the server (`last_seq` as of the fetch). Another
+    /// conversation than the one shown replaces it, messages still being sent moving along; the
+    /// same one is merged: a fetch older than what the stream already brought keeps the newer
+    /// messages and state, and `last_seq` never moves back.
+    pub fn load(&self, conversation: &str, messages: &[Message], state: ConversationState, last_seq: u64) {
+        let same = self.shown.with_untracked(|s| s.as_deref() == Some(conversation));
+        let mut seq = if same { self.last_seq.get_untracked() } else { 0 };
+        // Of another conversation, no stored line stays (only those being sent).
+        let keep_after = if same { last_seq } else { u64::MAX };
         self.entries.update(|entries| {
-            let pending: Vec<Entry> = entries.drain(..).filter(|e| e.seq.get_untracked().is_none()).collect();
-            entries.extend(messages.iter().map(Entry::from_message));
-            for p in pending {
-                if !entries.iter().any(|e| e.key == p.key) {
-                    entries.push(p);
+            *entries = transcript::merge(std::mem::take(entries), messages, keep_after, |m, known| match known {
+                Some(e) => {
+                    e.seq.set(Some(m.seq));
+                    e.delivery.set(Delivery::Sent);
+                    e
                 }
-            }
+                None => Entry::from_message(m),
+            });
         });
-        self.state.set(state);
-        self.last_seq.set(last_seq);
+        if !same {
+            self.shown.set(Some(conversation.into()));
+        }
+        if transcript::take_snapshot(&mut seq, last_seq) {
+            self.state.set(state);
+        }
+        self.last_seq.set(seq);
     }
 
     /// Applies one stream event. Returns true when it was new.
     pub fn apply(&self, event: Event) -> bool {
         if let Some(seq) = event.seq() {
-            if seq <= self.last_seq.get_untracked() {
+            let mut last = self.last_seq.get_untracked();
+            if !transcript::take_event(&mut last, seq) {
                 return false;
             }
-            self.last_seq.set(seq);
+            self.last_seq.set(last);
         }
         match event {
             Event::Message { message } => {
@@ -147,8 +176,7 @@ impl Chat {
 
     /// Adds a stored message, or marks the matching outgoing entry as stored.
     pub fn upsert(&self, message: &Message) {
-        let key = message.client_id.clone().unwrap_or_else(|| message.id.clone());
-        let existing = self.entries.with_untracked(|es| es.iter().find(|e| e.key == key).cloned());
+        let existing = self.entry(transcript::key(message));
         match existing {
             Some(e) => {
                 e.seq.set(Some(message.seq));
@@ -156,8 +184,7 @@ impl Chat {
             }
             None => self.entries.update(|es| {
                 // Keep stored messages in sequence order, with outgoing ones after them.
-                let at = es.iter().position(|e| e.seq.get_untracked().is_none_or(|s| s > message.seq)).unwrap_or(es.len());
-                es.insert(at, Entry::from_message(message));
+                es.insert(transcript::insert_at(es, message.seq), Entry::from_message(message));
             }),
         }
     }
@@ -167,8 +194,75 @@ impl Chat {
         self.entries.update(|es| es.push(Entry::outgoing(client_id, text)));
     }
 
-    /// The outgoing entry with this client id.
+    /// The entry with this key (an outgoing entry's client id).
     pub fn entry(&self, key: &str) -> Option<Entry> {
         self.entries.with_untracked(|es| es.iter().find(|e| e.key == key).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(seq: u64, author: Author, client_id: Option<&str>) -> Message {
+        Message {
+            id: format!("m{seq}"),
+            client_id: client_id.map(Into::into),
+            seq,
+            author,
+            author_name: None,
+            text: format!("text {seq}"),
+            blocks: vec![],
+            created_at: String::new(),
+            meta: None,
+        }
+    }
+
+    fn keys(chat: &Chat) -> Vec<String> {
+        chat.entries.with_untracked(|es| es.iter().map(|e| e.key.clone()).collect())
+    }
+
+    #[test]
+    fn a_stale_fetch_never_moves_last_seq_back_nor_drops_newer_messages() {
+        // Issue 12: a fetch answered after newer stream events set `last_seq` back to its own
+        // number and dropped the newer messages (the console's store kept them; one rule now).
+        let chat = Chat::new();
+        chat.load("c1", &[message(1, Author::Shopper, Some("s1"))], ConversationState::Assistant, 1);
+        assert!(chat.apply(Event::Message { message: message(2, Author::Assistant, None) }));
+        let with_agent = ConversationState::WithAgent { agent_name: "Kim".into() };
+        assert!(chat.apply(Event::State { seq: 3, state: with_agent.clone() }));
+        chat.push_outgoing("s4", "still sending");
+        chat.load("c1", &[message(1, Author::Shopper, Some("s1"))], ConversationState::Assistant, 1);
+        assert_eq!(chat.last_seq.get_untracked(), 3);
+        assert_eq!(keys(&chat), ["s1", "m2", "s4"]);
+        assert_eq!(chat.state.get_untracked(), with_agent);
+        assert!(!chat.apply(Event::Message { message: message(2, Author::Assistant, None) }), "a replay is still a repeat");
+    }
+
+    #[test]
+    fn a_fetch_marks_a_sent_message_stored_in_place_and_a_current_one_sets_the_state() {
+        let chat = Chat::new();
+        chat.load("c1", &[], ConversationState::Assistant, 0);
+        chat.push_outgoing("s1", "hello");
+        let outgoing = chat.entry("s1").unwrap();
+        let queued = ConversationState::Queued { position: 1, estimated_wait_secs: None };
+        chat.load("c1", &[message(1, Author::Shopper, Some("s1"))], queued.clone(), 1);
+        assert_eq!(keys(&chat), ["s1"]);
+        assert_eq!(outgoing.seq.get_untracked(), Some(1));
+        assert_eq!(outgoing.delivery.get_untracked(), Delivery::Sent);
+        assert_eq!(chat.state.get_untracked(), queued);
+    }
+
+    #[test]
+    fn another_conversation_replaces_the_transcript_and_its_numbers() {
+        let chat = Chat::new();
+        chat.load("old", &[message(1, Author::Shopper, Some("s1")), message(9, Author::Agent, None)], ConversationState::Resolved { rating: None }, 9);
+        chat.push_outgoing("s2", "moves along");
+        chat.load("new", &[], ConversationState::Assistant, 0);
+        assert_eq!(keys(&chat), ["s2"]);
+        assert_eq!(chat.last_seq.get_untracked(), 0);
+        assert_eq!(chat.state.get_untracked(), ConversationState::Assistant);
+        assert!(chat.apply(Event::Message { message: message(1, Author::Shopper, Some("s2")) }));
+        assert_eq!(keys(&chat), ["s2"]);
     }
 }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::api::ShopperText;
 use crate::boot::Boot;
 use crate::chat::Chat;
 use crate::host::{self, ToHost};

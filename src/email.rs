@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::api;
+use crate::api::{self, ShopperText};
 use crate::boot::Boot;
 use crate::i18n;
 use crate::storage::{self, StoredSession};
@@ -51,7 +51,7 @@ mod tests {
     #[test]
     fn a_link_that_fails_says_why_in_the_shopper_s_language() {
         for (locale, s) in i18n::CATALOGUES {
-            let server = |status, code: &str| ApiError::Server { status, code: code.into(), message: "Link used".into() };
+            let server = |status, code: &str| ApiError::server(status, code, "Link used");
             assert_eq!(link_notice(&server(410, "link_used"), s), s.reopen_used, "{locale}");
             assert_eq!(link_notice(&server(410, "link_expired"), s), s.reopen_expired);
             assert_eq!(link_notice(&server(400, "invalid_link"), s), s.reopen_invalid);

@@ -5,12 +5,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tandem_client::reconnect::{hint_ms, next_backoff};
 use tandem_protocol::ConversationState;
 
 use crate::api::{self, ApiError};
 use crate::ctl::{sleep_ms, Ctl};
 use crate::host::ToHost;
-use crate::stream;
 
 /// How often a request for a person is made at most, and the delay before the second.
 pub const ATTEMPTS: usize = 6;
@@ -41,6 +41,12 @@ pub fn ask_again(e: &ApiError) -> bool {
     e.is_transient()
 }
 
+/// The pause before asking again after `e`: a busy server's `Retry-After` when it sent one, else
+/// the backoff's `delay`.
+pub fn pause(e: &ApiError, delay: u32) -> u32 {
+    e.retry_after_ms().map_or(delay, hint_ms)
+}
+
 /// Asks for a person.
 pub fn request_person(ctl: Ctl) {
     ctl.tell_host(&ToHost::Handoff);
@@ -58,8 +64,8 @@ pub fn request_person(ctl: Ctl) {
             let Some((token, conv)) = ctl.ids() else { return };
             match api::handoff(&token, &conv).await {
                 Err(e) if ask_again(&e) => {
-                    sleep_ms(delay).await;
-                    delay = stream::next_backoff(delay);
+                    sleep_ms(pause(&e, delay)).await;
+                    delay = next_backoff(delay);
                 }
                 _ => return,
             }
@@ -81,7 +87,7 @@ mod tests {
 
     #[test]
     fn passing_failures_are_retried_with_growing_delays_and_refusals_are_not() {
-        let server = |status| ApiError::Server { status, code: "x".into(), message: String::new() };
+        let server = |status| ApiError::server(status, "x", "");
         assert!(ask_again(&ApiError::Network("offline".into())));
         assert!(ask_again(&server(503)));
         assert!(ask_again(&server(429)));
@@ -89,8 +95,12 @@ mod tests {
         assert!(!ask_again(&server(401)));
         let mut delays = vec![FIRST_DELAY_MS];
         while delays.len() < ATTEMPTS {
-            delays.push(stream::next_backoff(*delays.last().unwrap()));
+            delays.push(next_backoff(*delays.last().unwrap()));
         }
         assert_eq!(delays, [1000, 2000, 4000, 8000, 15_000, 15_000]);
+        // A busy server's Retry-After is waited for instead.
+        let limited = ApiError::Server { status: 429, code: "rate_limited".into(), message: String::new(), retry_after_secs: Some(3) };
+        assert_eq!(pause(&limited, 1000), 3000);
+        assert_eq!(pause(&server(429), 1000), 1000);
     }
 }

@@ -19,7 +19,6 @@ pub mod live;
 pub mod outbox;
 pub mod session;
 pub mod storage;
-pub mod stream;
 pub mod typing;
 pub mod views;
 pub mod wire;

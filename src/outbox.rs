@@ -6,26 +6,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tandem_protocol::{Author, ConversationState};
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, ShopperText};
 use crate::chat::{Delivery, Entry};
 use crate::ctl::Ctl;
 use crate::i18n::Strings;
 use crate::storage::{self, Outgoing};
-
-/// Lower-case hex of `bytes` (by hand: the formatter's hex is larger in the Wasm).
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes.iter().flat_map(|b| [DIGITS[(b >> 4) as usize] as char, DIGITS[(b & 15) as usize] as char]).collect()
-}
-
-/// A random client message id (128 bits, hex), the send's idempotency key.
-fn new_client_id() -> String {
-    let mut bytes = [0u8; 16];
-    if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
-        let _ = c.get_random_values_with_u8_array(&mut bytes);
-    }
-    hex(&bytes)
-}
 
 /// What becomes of a message the shopper just typed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +103,7 @@ pub fn retry_failed(ctl: Ctl) {
 
 /// Sends a new message typed by the shopper.
 pub fn send(ctl: Ctl, text: String) {
-    let client_id = new_client_id();
+    let client_id = tandem_client::ids::client_id();
     crate::typing::stop(ctl);
     ctl.chat.push_outgoing(&client_id, &text);
     save(ctl);
@@ -170,12 +155,6 @@ mod tests {
     }
 
     #[test]
-    fn client_ids_are_lower_case_hex() {
-        assert_eq!(hex(&[0, 0x0f, 0xab, 0xff]), "000fabff");
-        assert_eq!(hex(&[0u8; 16]).len(), 32);
-    }
-
-    #[test]
     fn a_message_waits_for_start_up_and_opens_a_new_conversation_after_an_ended_one() {
         let assistant = ConversationState::Assistant;
         let resolved = ConversationState::Resolved { rating: Some(5) };
@@ -189,9 +168,9 @@ mod tests {
     #[test]
     fn a_failure_says_why_in_the_shopper_s_language_and_whether_to_retry() {
         let s = i18n::strings("sv");
-        let busy = ApiError::Server { status: 429, code: "rate_limited".into(), message: "Too many".into() };
+        let busy = ApiError::server(429, "rate_limited", "Too many");
         assert_eq!(failed(&busy, s), Delivery::Failed { reason: s.err_busy, retry: true });
-        let long = ApiError::Server { status: 422, code: "text_too_long".into(), message: "2001".into() };
+        let long = ApiError::server(422, "text_too_long", "2001");
         assert_eq!(failed(&long, s), Delivery::Failed { reason: s.err_too_long, retry: false });
         assert_eq!(failed(&ApiError::Network("x".into()), s), Delivery::Failed { reason: s.err_network, retry: true });
     }

@@ -156,7 +156,7 @@ pub async fn start(ctl: Ctl) {
     };
     ctl.token.set(Some(token));
     storage::set_conversation(&m, Some(&conversation.id));
-    ctl.chat.load(&conversation.messages, conversation.state, conversation.last_seq);
+    ctl.chat.load(&conversation.id, &conversation.messages, conversation.state, conversation.last_seq);
     ctl.conversation.set(Some(conversation.id));
     ctl.phase.set(Phase::Ready);
     outbox::flush(ctl);
@@ -180,7 +180,7 @@ pub async fn new_conversation(ctl: Ctl) {
     match created {
         Ok(c) => {
             storage::set_conversation(&ctl.merchant(), Some(&c.id));
-            ctl.chat.load(&[], c.state, 0);
+            ctl.chat.load(&c.id, &[], c.state, 0);
             ctl.conversation.set(Some(c.id));
             live::restart(ctl);
             outbox::flush(ctl);

@@ -256,7 +256,7 @@ fn AddAgent(agents: Agents) -> impl IntoView {
                     agents.load();
                 }
                 Err(e) if e.is_auth() => agents.ctl.fail(&e),
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(api::explain(&e))),
             }
         });
     };

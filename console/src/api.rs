@@ -12,85 +12,47 @@ use tandem_protocol::{
     Draft, ErrorBody, HistoryDetail, HistoryPage, NewCannedReply, NewNote, Note, Presence, QueueItem, QueueSnapshot,
     SendAck, SendMessage, Transfer, Typing,
 };
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestCredentials, RequestInit, Response};
+use tandem_client::browser::{self, js_error};
+use wasm_bindgen::JsValue;
+use web_sys::{Headers, RequestCredentials, RequestInit};
 
-/// Why a call failed.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum ApiError {
-    /// The request never got an answer (offline, server down).
-    #[error("The server could not be reached. Check your connection and try again.")]
-    Network(String),
-    /// The server answered with an error body.
-    #[error("{message}")]
-    Server {
-        /// HTTP status.
-        status: u16,
-        /// Stable machine-readable code, e.g. `already_claimed`.
-        code: String,
-        /// A sentence for people.
-        message: String,
-    },
-    /// The answer could not be read.
-    #[error("The server sent an answer the console could not read ({0}). Reload the page.")]
-    Decode(String),
-}
+pub use tandem_client::ApiError;
 
-impl ApiError {
-    /// Not logged in (or the session ended): the login form is due.
-    pub fn is_auth(&self) -> bool {
-        matches!(self, ApiError::Server { status: 401, .. })
-    }
-
-    /// Worth retrying the same request later (network trouble or a server-side failure).
-    pub fn is_transient(&self) -> bool {
-        match self {
-            ApiError::Network(_) => true,
-            ApiError::Server { status, .. } => *status >= 500 || *status == 429,
-            ApiError::Decode(_) => false,
+/// What the agent is told about a failed call: the server's own sentence when it sent one, else
+/// what happened and what to do. (The error type and its classification are the client core's,
+/// shared with the widget; the words are the console's. Use this, not `Display`, which is for
+/// developers.)
+pub fn explain(e: &ApiError) -> String {
+    match e {
+        ApiError::Network(_) => "The server could not be reached. Check your connection and try again.".into(),
+        ApiError::Server { status, code, .. } if code == "http_error" => {
+            format!("The server answered with status {status}. Try again in a moment.")
         }
-    }
-
-    /// The server's error code, when it sent one.
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            ApiError::Server { code, .. } => Some(code),
-            _ => None,
-        }
+        ApiError::Server { message, .. } => message.clone(),
+        ApiError::Decode(what) => format!("The server sent an answer the console could not read ({what}). Reload the page."),
     }
 }
 
 /// One HTTP call through the browser's `fetch`, JSON in and out.
 pub(crate) async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, ApiError> {
-    let network = |e: JsValue| ApiError::Network(format!("{e:?}"));
-    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
-    let headers = Headers::new().map_err(network)?;
-    headers.set("Accept", "application/json").map_err(network)?;
+    let headers = Headers::new().map_err(js_error)?;
+    headers.set("Accept", "application/json").map_err(js_error)?;
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::SameOrigin);
     if let Some(b) = body {
-        headers.set("Content-Type", "application/json").map_err(network)?;
+        headers.set("Content-Type", "application/json").map_err(js_error)?;
         init.set_body(&JsValue::from_str(&b));
     }
     init.set_headers(&headers);
-    let res: Response = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(network)?.unchecked_into();
-    let text = JsFuture::from(res.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
-    let status = res.status();
-    if res.ok() {
+    let answer = browser::fetch_text(path, &init).await?;
+    if answer.ok {
         // 204 and other empty answers decode from `null`.
-        let text = if text.is_empty() { "null" } else { &text };
+        let text = if answer.text.is_empty() { "null" } else { &answer.text };
         return serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()));
     }
-    match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) => Err(ApiError::Server { status, code: body.error.code, message: body.error.message }),
-        Err(_) => Err(ApiError::Server {
-            status,
-            code: "http_error".into(),
-            message: format!("The server answered with status {status}. Try again in a moment."),
-        }),
-    }
+    let body = serde_json::from_str::<ErrorBody>(&answer.text).ok().map(|b| (b.error.code, b.error.message));
+    Err(answer.error(body))
 }
 
 pub(crate) async fn send<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> Result<T, ApiError> {
@@ -282,4 +244,18 @@ pub async fn admin_set_languages(id: &str, languages: &[String]) -> Result<(), A
 pub async fn admin_set_disabled(id: &str, disabled: bool) -> Result<(), ApiError> {
     let action = if disabled { "disable" } else { "enable" };
     send::<_, IgnoredAny>("POST", &format!("/v1/admin/agents/{}/{action}", enc(id)), &json!({})).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_are_told_the_server_s_sentence_or_what_to_do() {
+        let limited = ApiError::answered(429, Some(3), Some(("rate_limited".into(), "Too many requests; wait 3 s.".into())));
+        assert_eq!(explain(&limited), "Too many requests; wait 3 s.");
+        assert_eq!(explain(&ApiError::answered(502, None, None)), "The server answered with status 502. Try again in a moment.");
+        assert!(explain(&ApiError::Network("TypeError".into())).starts_with("The server could not be reached."));
+        assert!(explain(&ApiError::Decode("expected value".into())).contains("(expected value). Reload the page."));
+    }
 }

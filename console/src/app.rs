@@ -7,15 +7,16 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use tandem_client::browser;
+use tandem_client::reconnect::{Backoff, StreamEnd};
 use tandem_protocol::{AgentConversation, AgentEvent, AgentProfile, QueueSnapshot};
-use web_sys::{AbortController, AbortSignal};
+use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, RequestInit};
 
 use crate::api::{self, ApiError};
 use crate::conversation::{self, Thread};
 use crate::format;
 use crate::layout::Workspace;
 use crate::login::Login;
-use crate::stream::{self, StreamEnd};
 
 /// Where the console stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +119,7 @@ impl Ctl {
         if err.is_auth() {
             self.signed_out("Your session has ended. Log in again to continue.");
         } else {
-            self.notice.set(Some(Notice { text: err.to_string(), error: true }));
+            self.notice.set(Some(Notice { text: api::explain(err), error: true }));
         }
     }
 
@@ -284,10 +285,31 @@ fn apply_event(ctl: Ctl, event: AgentEvent) {
     }
 }
 
-/// Keeps the agent stream open until `signal` aborts: reconnects with backoff, and after every
-/// (re)connect refetches what may have been missed.
+/// Opens the agent stream (`GET /v1/agent/events`, Server-Sent Events read through `fetch` so the
+/// session cookie travels and logout can abort it) once, and feeds every event to `on_event` until
+/// it ends. Agent streams have no replay: after a reconnect the caller refetches.
+async fn follow(signal: &AbortSignal, on_open: &dyn Fn(), on_event: &dyn Fn(AgentEvent)) -> StreamEnd {
+    let Ok(headers) = Headers::new() else { return StreamEnd::DROPPED };
+    let _ = headers.set("Accept", "text/event-stream");
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    init.set_signal(Some(signal));
+    let on_data = |data: &str| {
+        // Unknown event kinds (a newer server) are skipped rather than ending the stream.
+        if let Ok(event) = serde_json::from_str::<AgentEvent>(data) {
+            on_event(event);
+        }
+    };
+    browser::follow("/v1/agent/events", &init, on_open, &on_data).await
+}
+
+/// Keeps the agent stream open until `signal` aborts: reconnects after the server's named delay
+/// or with backoff (a busy server included), and after every (re)connect refetches what may have
+/// been missed. A refusal ends it: 401 signs out, anything else says so.
 async fn stream_loop(ctl: Ctl, signal: AbortSignal) {
-    let mut backoff = 500u32;
+    let mut backoff = Backoff::new();
     let mut first = true;
     loop {
         if signal.aborted() {
@@ -306,20 +328,24 @@ async fn stream_loop(ctl: Ctl, signal: AbortSignal) {
                 conversation::retry_failed(ctl);
             }
         };
-        let end = stream::run_once(&signal, &on_open, &move |e| apply_event(ctl, e)).await;
+        let end = follow(&signal, &on_open, &move |e| apply_event(ctl, e)).await;
         if signal.aborted() {
             return;
         }
         first = false;
         if opened.get() {
-            backoff = 500;
+            backoff.opened();
         }
         match end {
             StreamEnd::Refused(401) => return ctl.signed_out("Your session has ended. Log in again to continue."),
-            StreamEnd::Refused(_) | StreamEnd::Dropped => {
+            StreamEnd::Refused(status) => {
+                ctl.connection.set(Connection::Idle);
+                let text = format!("Live updates stopped: the server refused them (status {status}). Reload the page to try again.");
+                return ctl.notice.set(Some(Notice { text, error: true }));
+            }
+            StreamEnd::Dropped { retry_ms } => {
                 ctl.connection.set(Connection::Reconnecting);
-                sleep_ms(backoff).await;
-                backoff = stream::next_backoff(backoff);
+                sleep_ms(backoff.pause(retry_ms)).await;
             }
         }
     }

@@ -97,7 +97,7 @@ pub fn CannedManager() -> impl IntoView {
                     load();
                 }
                 Err(e) if e.is_auth() => ctl.fail(&e),
-                Err(e) => form.error.set(Some(e.to_string())),
+                Err(e) => form.error.set(Some(api::explain(&e))),
             }
         });
     };

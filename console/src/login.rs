@@ -29,7 +29,7 @@ pub fn Login() -> impl IntoView {
                 Err(e) if e.code() == Some("invalid_credentials") => {
                     error.set(Some("That email and password do not match an agent account. Check both and try again.".into()))
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(api::explain(&e))),
             }
         });
     };

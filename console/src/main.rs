@@ -15,7 +15,6 @@ mod history;
 mod layout;
 mod login;
 mod queue;
-mod stream;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);

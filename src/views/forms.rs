@@ -6,7 +6,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api;
+use crate::api::{self, ShopperText};
 use crate::i18n::{fill, Strings};
 
 /// What the forms need: the session token and conversation. The new state they cause arrives

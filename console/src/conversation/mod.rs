@@ -13,6 +13,8 @@ mod view;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+// The client core's merge rule (`transcript` here is the view).
+use tandem_client::transcript::{self as lines, Line};
 use tandem_protocol::{
     AccountView, AgentConversation, Author, Block, ConversationState, Draft, Event, Message, Note, SendMessage, Summary,
 };
@@ -67,7 +69,7 @@ pub struct Entry {
 impl Entry {
     fn stored(m: &Message) -> Self {
         Entry {
-            key: m.client_id.clone().unwrap_or_else(|| m.id.clone()),
+            key: lines::key(m).into(),
             seq: ArcRwSignal::new(Some(m.seq)),
             author: m.author,
             author_name: m.author_name.clone(),
@@ -87,6 +89,16 @@ impl Entry {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+impl Line for Entry {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn seq(&self) -> Option<u64> {
+        self.seq.get_untracked()
     }
 }
 
@@ -197,25 +209,18 @@ impl Thread {
     pub fn load(&self, c: &AgentConversation) {
         let snapshot_seq = c.conversation.last_seq;
         self.entries.update(|entries| {
-            let mut old: Vec<Entry> = std::mem::take(entries);
-            for m in &c.conversation.messages {
-                let key = m.client_id.clone().unwrap_or_else(|| m.id.clone());
+            *entries = lines::merge(std::mem::take(entries), &c.conversation.messages, snapshot_seq, |m, known| match known {
                 // Reuse the entry already on screen so its delivery state updates in place.
-                let entry = match old.iter().position(|e| e.key == key) {
-                    Some(i) => {
-                        let e = old.remove(i);
-                        e.seq.set(Some(m.seq));
-                        e.delivery.set(Delivery::Sent);
-                        e
-                    }
-                    None => Entry::stored(m),
-                };
-                entries.push(entry);
-            }
-            entries.extend(old.into_iter().filter(|e| e.seq.get_untracked().is_none_or(|s| s > snapshot_seq)));
+                Some(e) => {
+                    e.seq.set(Some(m.seq));
+                    e.delivery.set(Delivery::Sent);
+                    e
+                }
+                None => Entry::stored(m),
+            });
         });
-        if snapshot_seq >= self.last_seq.get_value() {
-            self.last_seq.set_value(snapshot_seq);
+        let current = self.last_seq.try_update_value(|last| lines::take_snapshot(last, snapshot_seq));
+        if current == Some(true) {
             self.state.set(Some(c.conversation.state.clone()));
         }
         let name = c.shopper_name.clone().or_else(|| c.account.as_ref().map(|a| a.name.clone()));
@@ -230,10 +235,9 @@ impl Thread {
     /// Applies one stream event; `on_screen` says whether the agent is looking at this conversation.
     pub fn apply(&self, event: Event, on_screen: bool) {
         if let Some(seq) = event.seq() {
-            if seq <= self.last_seq.get_value() {
+            if self.last_seq.try_update_value(|last| lines::take_event(last, seq)) != Some(true) {
                 return;
             }
-            self.last_seq.set_value(seq);
         }
         match event {
             Event::Message { message } => {
@@ -266,16 +270,14 @@ impl Thread {
 
     /// Adds a stored message, or marks the matching outgoing entry as stored.
     pub fn upsert(&self, message: &Message) {
-        let key = message.client_id.clone().unwrap_or_else(|| message.id.clone());
-        match self.entry(&key) {
+        match self.entry(lines::key(message)) {
             Some(e) => {
                 e.seq.set(Some(message.seq));
                 e.delivery.set(Delivery::Sent);
             }
             None => self.entries.update(|es| {
                 // Stored messages in sequence order, messages still being sent after them.
-                let at = es.iter().position(|e| e.seq.get_untracked().is_none_or(|s| s > message.seq)).unwrap_or(es.len());
-                es.insert(at, Entry::stored(message));
+                es.insert(lines::insert_at(es, message.seq), Entry::stored(message));
             }),
         }
     }
@@ -309,15 +311,6 @@ async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
 }
 
-/// A random client message id (128 bits, hex), the send's idempotency key.
-fn new_client_id() -> String {
-    let mut bytes = [0u8; 16];
-    if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
-        let _ = c.get_random_values_with_u8_array(&mut bytes);
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Fetches a conversation's transcript, summary and account data.
 pub async fn reload(ctl: Ctl, t: Thread) {
     match api::conversation(&t.id()).await {
@@ -326,13 +319,13 @@ pub async fn reload(ctl: Ctl, t: Thread) {
             draft::refresh(t);
         }
         Err(e) if e.is_auth() => ctl.fail(&e),
-        Err(e) => t.problem.set(Some(format!("This conversation could not be loaded: {e}"))),
+        Err(e) => t.problem.set(Some(format!("This conversation could not be loaded: {}", api::explain(&e)))),
     }
 }
 
 /// Sends a new reply.
 fn send(ctl: Ctl, t: Thread, text: String) {
-    let client_id = new_client_id();
+    let client_id = tandem_client::ids::client_id();
     let name = ctl.profile.with_untracked(|p| p.as_ref().map(|p| p.display_name.clone()));
     let entry = Entry {
         key: client_id.clone(),
@@ -358,7 +351,7 @@ fn deliver(ctl: Ctl, t: Thread, client_id: String) {
         match api::send_message(&t.id(), &body).await {
             Ok(ack) => t.upsert(&ack.message),
             Err(e) if e.is_auth() => ctl.fail(&e),
-            Err(e) => entry.delivery.set(Delivery::Failed { reason: e.to_string(), retry: e.is_transient() }),
+            Err(e) => entry.delivery.set(Delivery::Failed { reason: api::explain(&e), retry: e.is_transient() }),
         }
     });
 }

@@ -85,4 +85,5 @@ fn a_stale_fetch_keeps_newer_streamed_messages_and_state() {
     t.load(&fetched(vec![message(1, Author::Shopper, Some("s1"), "hi")], 1));
     assert_eq!(keys(&t), ["s1", "s5"]);
     assert_eq!(t.state.get_untracked(), Some(ConversationState::Resolved { rating: None }));
+    assert_eq!(t.last_seq.get_value(), 6, "a stale fetch never moves last_seq back");
 }

@@ -47,7 +47,7 @@ async fn load(ctl: Ctl, data: FloorData, alive: &AtomicBool) {
             data.problem.set(None);
         }
         Err(e) if e.is_auth() => ctl.fail(&e),
-        Err(e) => data.problem.set(Some(e.to_string())),
+        Err(e) => data.problem.set(Some(api::explain(&e))),
     }
     data.tick.update(|t| *t += 1);
 }

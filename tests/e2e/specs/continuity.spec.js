@@ -113,3 +113,41 @@ test('anonymous: another page of the same shop in a new tab continues the same c
   expect(await created.count()).toBe(1);
   await context.close();
 });
+
+test('a rate-limited stream keeps the session: the widget waits the Retry-After and follows the same conversation', async ({ browser }) => {
+  // Issue 12: the widget took a 429 on its stream for a refusal, forgot the stored session and
+  // started over. Now it waits and reconnects, and nothing but the stream is asked for again.
+  const context = await browser.newContext();
+  const created = countCreations(context);
+  let limited = 0;
+  const afterLimit = [];
+  context.on('request', (r) => {
+    if (limited > 0) afterLimit.push(`${r.method()} ${new URL(r.url()).pathname}`);
+  });
+  await context.route('**/v1/conversations/*/events', async (route) => {
+    if (limited >= 2) return route.continue();
+    limited += 1;
+    return route.fulfill({
+      status: 429,
+      headers: { 'Retry-After': '1', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ error: { code: 'rate_limited', message: 'Too many open streams.' } }),
+    });
+  });
+  const one = new DemoPage(await context.newPage());
+  await one.goto({ anonymous: true });
+  await one.open();
+  const id = await one.widget.conversationId();
+  const streams = () => afterLimit.filter((r) => r.endsWith('/events')).length;
+  // Two refused openings, then the third goes through.
+  await expect.poll(streams, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+  expect(afterLimit.filter((r) => !r.endsWith('/events'))).toEqual([]);
+
+  // The stream is live again: the assistant's answer arrives through it, in the same conversation.
+  await one.widget.ask('How do late fees work?');
+  await expect(one.widget.assistantMessages().first()).toContainText(/fee/i);
+  expect(await one.widget.conversationId()).toBe(id);
+  expect(limited).toBe(2);
+  expect(afterLimit.filter((r) => /\/start$|sessions|\/conversations(\/latest)?$|\/conversations\/[^/]+$/.test(r))).toEqual([]);
+  expect(await created.count()).toBe(1);
+  await context.close();
+});
