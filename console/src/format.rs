@@ -33,6 +33,14 @@ pub fn time_of_day(rfc3339: &str) -> String {
     df.format().call1(&JsValue::NULL, &js_sys::Date::new(&JsValue::from_f64(ms))).ok().and_then(|v| v.as_string()).unwrap_or_default()
 }
 
+/// A day and clock time (`30 Nov 2026, 14:05`) for an RFC 3339 instant, in the agent's locale and
+/// time zone; the text itself when it is not an instant.
+pub fn day_and_time(rfc3339: &str) -> String {
+    let Some(ms) = instant_ms(rfc3339) else { return rfc3339.to_string() };
+    let df = Intl::DateTimeFormat::new(&Array::new(), &options(&[("dateStyle", "medium"), ("timeStyle", "short")]));
+    df.format().call1(&JsValue::NULL, &js_sys::Date::new(&JsValue::from_f64(ms))).ok().and_then(|v| v.as_string()).unwrap_or_else(|| rfc3339.to_string())
+}
+
 fn options(pairs: &[(&str, &str)]) -> Object {
     let o = Object::new();
     for (k, v) in pairs {

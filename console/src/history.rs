@@ -46,9 +46,10 @@ pub fn HistoryView() -> impl IntoView {
     }
 }
 
-/// An instant as the agent's locale writes a day and a time.
+/// An instant as the agent's locale writes a day and a time, both in the agent's time zone (the
+/// stored day is UTC's, which near midnight is not the agent's).
 fn when(rfc3339: &str) -> String {
-    format!("{} {}", format::date(rfc3339.get(..10).unwrap_or(rfc3339)), format::time_of_day(rfc3339))
+    format::day_and_time(rfc3339)
 }
 
 fn shopper_label(name: &Option<String>, id: &str) -> String {
@@ -240,7 +241,7 @@ fn Detail(d: HistoryDetail, back: impl Fn() + Copy + 'static) -> impl IntoView {
             </h2>
             <dl class="console-facts">
                 <div><dt>"Status"</dt><dd>{format::topic(&item.status)}</dd></div>
-                <div><dt>"Started"</dt><dd>{when(&item.created_at)}</dd></div>
+                <div><dt>"Started"</dt><dd data-testid="history-started">{when(&item.created_at)}</dd></div>
                 <div><dt>"Last activity"</dt><dd>{when(&item.updated_at)}</dd></div>
                 <div><dt>"Shopper ID"</dt><dd>{item.shopper_id.clone()}</dd></div>
                 <div><dt>"Language"</dt><dd>{d.locale.clone()}</dd></div>

@@ -79,8 +79,8 @@ class ConsolePage {
 }
 
 /** A console in its own browser context, logged in as `who` and (unless told otherwise) online. */
-async function openConsole(browser, who, { online = true } = {}) {
-  const context = await browser.newContext();
+async function openConsole(browser, who, { online = true, contextOptions = {} } = {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const desk = new ConsolePage(page);
   await desk.login(who);

@@ -10,7 +10,10 @@ test.beforeEach(async ({ playwright, baseURL }) => {
 });
 
 test('history search finds a handled conversation by a word and shows its transcript', async ({ browser }) => {
-  const { context: kimContext, page: kimPage, desk: kim } = await openConsole(browser, KIM);
+  // Kim works in a time zone whose day is not UTC's right now (+14 h from 10:00 UTC, else -12 h),
+  // so a day taken from the stored UTC instant would be the wrong one.
+  const timezoneId = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Etc/GMT+12';
+  const { context: kimContext, page: kimPage, desk: kim } = await openConsole(browser, KIM, { contextOptions: { timezoneId } });
 
   const shopperContext = await browser.newContext();
   const demo = new DemoPage(await shopperContext.newPage());
@@ -55,6 +58,10 @@ test('history search finds a handled conversation by a word and shows its transc
   await expect(note).toContainText('Internal note by Kim');
   await expect(note).toContainText('Checked the order with the store by phone');
   await expect(detail.getByTestId('history-rating')).toHaveText('Not rated');
+  const today = await kimPage.evaluate(() => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(new Date()));
+  const utcToday = await kimPage.evaluate(() => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date()));
+  expect(today).not.toBe(utcToday);
+  await expect(detail.getByTestId('history-started')).toContainText(today);
   // Read-only: no reply box here.
   await expect(detail.locator('textarea')).toHaveCount(0);
   expect((await axeScan(kimPage)).lines).toEqual([]);
