@@ -1,31 +1,16 @@
 //! The one write path of a conversation: an event appended with the next sequence number and the
 //! state change it records, as one transaction whose conditions are in its statements (the
 //! conversation's status, the claiming agent being online and below capacity, an idempotency key
-//! not used yet). Writer tasks commit appends; those waiting at the same moment share one
-//! transaction (group commit), so a burst costs one disk sync instead of one each. SQLite has one
-//! writer (it takes one writer at a time); PostgreSQL has [`POSTGRES_WRITERS`], each committing the
-//! conversations that hash to it, so one conversation's appends are still committed in order and
-//! one writer's round trips never hold up the others' (like several instances, which the
-//! conditions in the statements already make safe). If a shared transaction fails (a deadlock with
-//! another writer or instance, a constraint), each of its appends is retried alone, so one bad
-//! append never fails its neighbours.
+//! not used yet). Commits go through the writer tasks (`writer.rs`).
 
 use std::sync::Arc;
 
-use sqlx::AnyPool;
 use tandem_protocol::{Author, ConversationState, Event};
-use tokio::sync::{mpsc, oneshot};
 
-use super::exec::{Kind, SqlxTx, Tx};
+use super::exec::{Kind, Tx};
 use super::sql::{Arg, Sql};
-use super::sqlite_writer::SqliteWriter;
-use super::{now_ms, Backend, Status, StoreError, StoreResult};
-
-/// Appends one transaction may carry at most.
-const MAX_BATCH: usize = 128;
-
-/// Writer tasks per instance on PostgreSQL (each holds a pool connection while it commits).
-pub const POSTGRES_WRITERS: usize = 4;
+use super::writer::{Write, Written};
+use super::{now_ms, Status, StoreError, StoreResult};
 
 /// Called for every committed event, in commit order (each conversation's in sequence order).
 pub type OnCommit = Arc<dyn Fn(&Committed) + Send + Sync>;
@@ -166,200 +151,6 @@ pub enum Appended {
     Refused(Status),
     /// No such conversation.
     Missing,
-}
-
-/// What the writer commits: an append, or a new conversation (created through the writer too,
-/// so on SQLite no other connection competes with it for the write lock, and on PostgreSQL it
-/// shares a commit with the appends waiting at the same moment).
-// Each is moved a few times on its way to a commit; boxing would cost an allocation per write.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
-pub(crate) enum Write {
-    Append(Append),
-    Create(Creation),
-}
-
-/// A conversation to store (see [`super::NewConversation`]).
-#[derive(Clone, Debug)]
-pub(crate) struct Creation {
-    pub id: String,
-    pub shopper_id: String,
-    pub merchant_id: String,
-    pub identified: bool,
-    /// The state as stored (JSON) and its status.
-    pub state: String,
-    pub status: Status,
-    pub locale: String,
-    pub created_ms: i64,
-}
-
-/// What a write did.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-pub(crate) enum Written {
-    Append(Appended, Option<Committed>),
-    Created,
-}
-
-#[allow(clippy::large_enum_variant)]
-enum Job {
-    Write(Write, oneshot::Sender<StoreResult<Written>>),
-    Flush(oneshot::Sender<()>),
-}
-
-/// The handle to an instance's writer task.
-#[derive(Clone)]
-pub struct Writer {
-    /// One queue per writer task; a conversation's writes always go to the same one.
-    txs: Arc<[mpsc::Sender<Job>]>,
-}
-
-impl Writer {
-    /// Starts the writer tasks. With `sqlite`, batches run on that dedicated SQLite writer's thread.
-    pub fn start(pool: AnyPool, backend: Backend, on_commit: OnCommit, sqlite: Option<SqliteWriter>) -> Writer {
-        let writers = if sqlite.is_none() && backend == Backend::Postgres { POSTGRES_WRITERS } else { 1 };
-        let mut txs = Vec::with_capacity(writers);
-        for _ in 0..writers {
-            let (tx, rx) = mpsc::channel(4096);
-            let engine = match &sqlite {
-                Some(w) => Engine::Sqlite(w.clone()),
-                None => Engine::Sqlx(pool.clone(), backend),
-            };
-            tokio::spawn(run(engine, on_commit.clone(), rx));
-            txs.push(tx);
-        }
-        Writer { txs: txs.into() }
-    }
-
-    /// The writer that commits this conversation's writes.
-    fn shard(&self, conversation_id: &str) -> usize {
-        // FNV-1a: stable and cheap; only the spread matters.
-        let hash = conversation_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-        (hash % self.txs.len() as u64) as usize
-    }
-
-    /// Waits until every append queued before this call is committed.
-    pub async fn close(&self) {
-        for tx in self.txs.iter() {
-            let (done, wait) = oneshot::channel();
-            if tx.send(Job::Flush(done)).await.is_ok() {
-                let _ = wait.await;
-            }
-        }
-    }
-}
-
-impl super::Store {
-    /// Appends an event (see [`Append`]); returns once it is committed.
-    pub async fn append(&self, append: Append) -> StoreResult<Appended> {
-        match self.write(Write::Append(append)).await? {
-            Written::Append(appended, _) => Ok(appended),
-            Written::Created => Err(StoreError::Corrupt("an append came back as a creation".into())),
-        }
-    }
-
-    /// Commits a write through its conversation's writer task; returns once it is committed.
-    pub(crate) async fn write(&self, write: Write) -> StoreResult<Written> {
-        let (done, result) = oneshot::channel();
-        let conversation_id = match &write {
-            Write::Append(a) => a.conversation_id.as_str(),
-            Write::Create(c) => c.id.as_str(),
-        };
-        let shard = self.writer.shard(conversation_id);
-        self.writer.txs[shard].send(Job::Write(write, done)).await.map_err(|_| StoreError::Closed)?;
-        result.await.map_err(|_| StoreError::Closed)?
-    }
-}
-
-/// Where batches are committed.
-enum Engine {
-    /// Through sqlx (PostgreSQL; SQLite when its file cannot be opened directly).
-    Sqlx(AnyPool, Backend),
-    /// On the SQLite writer's own thread, a whole batch per hand-off.
-    Sqlite(SqliteWriter),
-}
-
-async fn run(engine: Engine, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
-    while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
-        let mut batch = Vec::with_capacity(jobs.len());
-        let mut flushes = Vec::new();
-        for job in jobs {
-            match job {
-                Job::Write(w, done) => batch.push((w, done)),
-                Job::Flush(done) => flushes.push(done),
-            }
-        }
-        if !batch.is_empty() {
-            commit_batch(&engine, &on_commit, batch).await;
-        }
-        for f in flushes {
-            let _ = f.send(());
-        }
-    }
-}
-
-type Pending = (Write, oneshot::Sender<StoreResult<Written>>);
-
-async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>) {
-    let appends: Vec<&Write> = batch.iter().map(|(a, _)| a).collect();
-    match apply_in_one_transaction(engine, &appends).await {
-        Ok(results) => finish(on_commit, batch, results),
-        Err(e) if batch.len() == 1 => {
-            let (_, done) = batch.into_iter().next().expect("one");
-            let _ = done.send(Err(e));
-        }
-        Err(e) => {
-            tracing::debug!(error = %e, size = batch.len(), "shared transaction failed; committing its appends one by one");
-            for (append, done) in batch {
-                match apply_in_one_transaction(engine, &[&append]).await {
-                    Ok(results) => finish(on_commit, vec![(append, done)], results),
-                    Err(e) => {
-                        let _ = done.send(Err(e));
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<Written>) {
-    for ((_, done), written) in batch.into_iter().zip(results) {
-        if let Written::Append(_, Some(c)) = &written {
-            on_commit(c);
-        }
-        let _ = done.send(Ok(written));
-    }
-}
-
-async fn apply_in_one_transaction(engine: &Engine, appends: &[&Write]) -> StoreResult<Vec<Written>> {
-    let (pool, backend) = match engine {
-        Engine::Sqlite(w) => return w.apply(appends.iter().map(|a| (*a).clone()).collect()).await,
-        Engine::Sqlx(pool, backend) => (pool, *backend),
-    };
-    let mut tx = pool.begin().await?;
-    let mut out = Vec::with_capacity(appends.len());
-    for a in appends {
-        out.push(apply_write(&mut SqlxTx(&mut tx), a).await?);
-    }
-    if backend == Backend::Postgres {
-        let committed: Vec<&Committed> = out
-            .iter()
-            .filter_map(|w| match w {
-                Written::Append(_, c) => c.as_ref(),
-                Written::Created => None,
-            })
-            .collect();
-        super::notify::events_in_transaction(&mut tx, &committed).await?;
-    }
-    tx.commit().await?;
-    Ok(out)
 }
 
 /// Characters of the shopper's last message kept for lists.

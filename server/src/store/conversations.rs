@@ -2,7 +2,7 @@
 
 use tandem_protocol::{ConversationState, Event, Message};
 
-use super::append::{Creation, Write};
+use super::writer::{Creation, Write};
 use super::{col, Status, Store, StoreResult};
 
 /// A conversation to store.

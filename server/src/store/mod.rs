@@ -25,6 +25,7 @@ mod notify;
 mod sessions;
 mod sql;
 mod sqlite_writer;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -129,7 +130,7 @@ pub fn ms_to_rfc3339(ms: i64) -> String {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    writer: append::Writer,
+    writer: writer::Writer,
     /// Shopper sessions read in the last seconds.
     sessions: Arc<sessions::SessionCache>,
     /// The URL, for PostgreSQL's notification listener (which needs its own connection).
@@ -209,7 +210,7 @@ impl Store {
             }),
             Backend::Postgres => None,
         };
-        let writer = append::Writer::start(pool.clone(), backend, on_commit, sqlite);
+        let writer = writer::Writer::start(pool.clone(), backend, on_commit, sqlite);
         Ok(Store { pool, backend, writer, sessions: Arc::default(), url: url.into() })
     }
 

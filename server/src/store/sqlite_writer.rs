@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::oneshot;
 
-use super::append::{apply_write, Write, Written};
+use super::append::apply_write;
+use super::writer::{Write, Written};
 use super::exec::{run_now, SqliteTx};
 use super::{StoreError, StoreResult};
 
