@@ -41,8 +41,7 @@ impl Agents {
                     self.list.set(Some(list));
                     if let Some(id) = self.focus.get_value() {
                         self.focus.set_value(None);
-                        gloo_timers::future::TimeoutFuture::new(0).await;
-                        focus_element(&id);
+                        focus_after_render(id);
                     }
                 }
                 Err(e) => self.ctl.fail(&e),
@@ -64,11 +63,15 @@ impl Agents {
     }
 }
 
-fn focus_element(id: &str) {
-    let el = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id));
-    if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = el.focus();
-    }
+/// Focuses the element with this id once the change just made has been rendered.
+fn focus_after_render(id: String) {
+    spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        let el = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id));
+        if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    });
 }
 
 /// The agents page.
@@ -146,22 +149,14 @@ fn AgentRow(agents: Agents, a: AgentListing, own: bool) -> impl IntoView {
         let confirm_id = confirm_id.clone();
         move |_: leptos::ev::MouseEvent| {
             confirming.set(true);
-            let confirm_id = confirm_id.clone();
-            spawn_local(async move {
-                gloo_timers::future::TimeoutFuture::new(0).await;
-                focus_element(&confirm_id);
-            });
+            focus_after_render(confirm_id.clone());
         }
     };
     let cancel = {
         let access_id = access_id.clone();
         move |_: leptos::ev::MouseEvent| {
             confirming.set(false);
-            let access_id = access_id.clone();
-            spawn_local(async move {
-                gloo_timers::future::TimeoutFuture::new(0).await;
-                focus_element(&access_id);
-            });
+            focus_after_render(access_id.clone());
         }
     };
     let state = if a.disabled { "Disabled" } else if a.online { "Online" } else { "Offline" };
