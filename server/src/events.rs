@@ -178,6 +178,11 @@ pub async fn stream_events(
     axum::Extension(address): axum::Extension<crate::limits::ClientAddress>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let Query(query) = query?;
+    // Subscribed before the conversation is read: an event committed after that read arrives
+    // live, and one committed before it counts in `last_seq`, so a client that has everything up
+    // to `last_seq` (a new conversation, a reconnect) needs no read of the backlog. An event in
+    // both is dropped by the sequence check below.
+    let rx = state.hub.follow(&id);
     let row = authorize(&state, &session, &id).await?;
     let guard = state.limits.open_stream(crate::limits::bearer(&headers).unwrap_or_default(), address.0)?;
     let after = replay_point(&headers, &query)?;
@@ -185,22 +190,29 @@ pub async fn stream_events(
     // database restored from a backup) replays everything there is instead of waiting silently
     // for sequence numbers that are already taken by events it never saw.
     let after = if after > row.last_seq { 0 } else { after };
-    Ok(sse_for(state, id, after, guard).await)
+    Ok(sse_for(state, id, after, after < row.last_seq, rx, guard))
 }
 
-/// Builds the SSE response for a conversation, replaying after `after` then following live events.
-pub async fn sse_for(state: AppState, id: String, after: u64, guard: crate::limits::StreamGuard) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    // Subscribe before reading the backlog: an event committed in between is then in both, and the
-    // sequence check below drops the copy.
-    let mut rx = state.hub.follow(&id);
+/// Builds the SSE response for a conversation followed by `rx` (subscribed before `after` was
+/// known to be current): the backlog after `after` when `replay`, then live events.
+fn sse_for(
+    state: AppState,
+    id: String,
+    after: u64,
+    replay: bool,
+    mut rx: Subscription,
+    guard: crate::limits::StreamGuard,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let mut stop = state.shutdown.subscribe();
     let stream = async_stream::stream! {
         let _guard = guard;
         let mut last = after;
         yield Ok(SseEvent::default().comment("connected"));
-        match load_after(&state, &id, last).await {
-            Ok(events) => for e in events { last = e.seq().unwrap_or(last); yield Ok(to_sse(&e)); },
-            Err(e) => { tracing::warn!(error = %e, "replay failed"); return; }
+        if replay {
+            match load_after(&state, &id, last).await {
+                Ok(events) => for e in events { last = e.seq().unwrap_or(last); yield Ok(to_sse(&e)); },
+                Err(e) => { tracing::warn!(error = %e, "replay failed"); return; }
+            }
         }
         loop {
             let next = tokio::select! {

@@ -81,6 +81,8 @@ pub struct Rules {
     /// Finds every pattern's first part in one pass (see [`Seen`]).
     prefilter: Option<aho_corasick::AhoCorasick>,
     replacements: Vec<(String, String)>,
+    /// Finds which replacements' `from` occur, in one pass (see [`Rules::replace`]).
+    replacing: Option<aho_corasick::AhoCorasick>,
     pub always: Vec<Rule>,
     pub person: Vec<Pattern>,
     pub contact: Vec<Pattern>,
@@ -132,13 +134,33 @@ impl Rules {
 
     /// Applies the `[normalize]` replacements to padded text: each until it no longer occurs
     /// (a replacement never contains what it replaces, checked at load), at most a few rounds.
+    /// One pass finds which of them occur; it is repeated only after a replacement changed the
+    /// text (a later one may occur in what an earlier one wrote), so the result is the same as
+    /// looking for each in turn.
     fn replace(&self, mut out: String) -> String {
-        for (from, to) in &self.replacements {
+        let occurring = |text: &str| -> Option<Vec<bool>> {
+            let ac = self.replacing.as_ref()?;
+            let mut seen = vec![false; self.replacements.len()];
+            for m in ac.find_overlapping_iter(text) {
+                seen[m.pattern().as_usize()] = true;
+            }
+            Some(seen)
+        };
+        let mut seen = occurring(&out);
+        for (i, (from, to)) in self.replacements.iter().enumerate() {
+            if seen.as_ref().is_some_and(|seen| !seen[i]) {
+                continue;
+            }
+            let mut changed = false;
             for _ in 0..8 {
                 if !out.contains(from.as_str()) {
                     break;
                 }
                 out = out.replace(from.as_str(), to);
+                changed = true;
+            }
+            if changed {
+                seen = occurring(&out);
             }
         }
         out
@@ -178,6 +200,7 @@ impl Rules {
                 None => problems.error(file, n + 1, "a [normalize] line is `from => to` (`~from => to` to replace inside words too)"),
             }
         }
+        rules.replacing = aho_corasick::AhoCorasick::new(rules.replacements.iter().map(|(from, _)| from)).ok();
         section = None;
         for (n, raw) in text.lines().enumerate() {
             let line_no = n + 1;
@@ -388,6 +411,51 @@ mod tests {
     }
 
     const BASE: &str = "[normalize]\ncannot => cant\n~ae => a\nim => i am\n[always hardship]\ncan't afford\nlost my job.\n~diagnose\n[always dispute]\nbroken | website, app.\nstore * ignor\n[person]\nperson\n[contact]\ntalk\n[identity]\nare you\n[identity-words]\nbot\n[anger]\nuseless\n[crisis]\nend it all\n";
+
+    /// Every replacement looked for in turn on the current text: what `replace` must equal.
+    fn replace_each_in_turn(r: &Rules, mut out: String) -> String {
+        for (from, to) in &r.replacements {
+            for _ in 0..8 {
+                if !out.contains(from.as_str()) {
+                    break;
+                }
+                out = out.replace(from.as_str(), to);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn replacements_found_in_one_pass_give_what_each_in_turn_gives() {
+        // The second rule applies to what the first wrote, the third to what the second wrote; the
+        // fourth's text is removed by the first before its turn.
+        let (r, p) = rules("[normalize]\ncannot => can not\ncan not => cant\ncant => unable\nnot => never\n~xy => yx\n~yy => z\n");
+        assert!(p.0.iter().all(|p| p.line == 0), "only the missing sections are reported: {:?}", p.0);
+        assert_eq!(r.prepare("I cannot pay, not now"), " i unable pay never now ");
+        assert_eq!(r.prepare("xyy"), " zx ", "a rule repeats on its own output (xyy, yxy, yyx), the next sees it (zx)");
+        for text in ["I cannot pay, not now", "xyy yy", "xxyy", "cannot cannot not", "nothing here", ""] {
+            let padded = format!(" {text} ");
+            assert_eq!(r.replace(padded.clone()), replace_each_in_turn(&r, padded), "{text}");
+        }
+        // The packs' own rules and training phrases, every locale.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packs");
+        let mut checked = 0;
+        for pack in std::fs::read_dir(&root).unwrap().flatten() {
+            for locale in std::fs::read_dir(pack.path()).into_iter().flatten().flatten() {
+                let (Ok(rules_txt), Ok(training)) = (std::fs::read_to_string(locale.path().join("rules.txt")), std::fs::read_to_string(locale.path().join("training.txt"))) else { continue };
+                let mut p = Problems::default();
+                let r = Rules::parse(&rules_txt, "rules.txt", &mut p, &[]);
+                for line in training.lines().chain(rules_txt.lines()) {
+                    let mut norm = String::new();
+                    crate::classifier::normalize(&fold(line), &mut norm);
+                    let padded = format!(" {norm} ");
+                    assert_eq!(r.replace(padded.clone()), replace_each_in_turn(&r, padded), "{}: {line}", locale.path().display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "the packs' phrases were read ({checked})");
+    }
 
     #[test]
     fn patterns_match_at_word_starts_with_gaps_exceptions_and_folding() {

@@ -134,7 +134,7 @@ pub struct History(Vec<String>);
 
 impl History {
     /// The messages, oldest first.
-    pub fn messages(&self) -> StoreResult<Vec<tandem_protocol::Message>> {
+    pub fn messages(&self) -> StoreResult<Vec<super::Past>> {
         super::conversations::messages_of(self.0.iter().map(String::as_str))
     }
 }

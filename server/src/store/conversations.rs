@@ -1,6 +1,6 @@
 //! Conversations as rows: creation, lookup, the event log's reads, and the lists agents see.
 
-use tandem_protocol::{ConversationState, Event, Message};
+use tandem_protocol::{Author, ConversationState, Event};
 
 use super::writer::{Creation, Write};
 use super::{col, Status, Store, StoreResult};
@@ -291,7 +291,7 @@ impl Store {
     }
 
     /// The newest `limit` messages before sequence number `before`, oldest first.
-    pub async fn messages_before(&self, id: &str, before: u64, limit: i64) -> StoreResult<Vec<Message>> {
+    pub async fn messages_before(&self, id: &str, before: u64, limit: i64) -> StoreResult<Vec<Past>> {
         let rows = sqlx::query(HISTORY_SQL).bind(id).bind(before.min(i64::MAX as u64) as i64).bind(limit).fetch_all(&self.pool).await?;
         let payloads = rows.iter().map(|r| col::<String>(r, 0)).collect::<StoreResult<Vec<_>>>()?;
         messages_of(payloads.iter().map(String::as_str))
@@ -303,13 +303,41 @@ impl Store {
 pub(crate) const HISTORY_SQL: &str =
     "SELECT payload FROM events WHERE conversation_id = $1 AND seq < $2 AND kind = 'message' ORDER BY seq DESC LIMIT $3";
 
-/// Messages from stored payloads read newest first, oldest first.
-pub(crate) fn messages_of<'a>(newest_first: impl DoubleEndedIterator<Item = &'a str>) -> StoreResult<Vec<Message>> {
-    let mut out = Vec::new();
-    for payload in newest_first.rev() {
-        if let Event::Message { message } = serde_json::from_str(payload)? {
-            out.push(message);
-        }
-    }
-    Ok(out)
+/// What the assistant needs of an earlier message: who wrote it, its text, and the topic an
+/// assistant reply was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Past {
+    pub author: Author,
+    pub text: String,
+    pub topic: Option<String>,
+}
+
+/// A stored message payload, reading only the fields of `Past`: the rest (blocks, sources, ids)
+/// is skipped without being built.
+#[derive(serde::Deserialize)]
+struct PastPayload {
+    message: PastMessage,
+}
+
+#[derive(serde::Deserialize)]
+struct PastMessage {
+    author: Author,
+    text: String,
+    meta: Option<PastMeta>,
+}
+
+#[derive(serde::Deserialize)]
+struct PastMeta {
+    topic: String,
+}
+
+/// Messages from stored payloads (of `kind = 'message'`) read newest first, oldest first.
+pub(crate) fn messages_of<'a>(newest_first: impl DoubleEndedIterator<Item = &'a str>) -> StoreResult<Vec<Past>> {
+    newest_first
+        .rev()
+        .map(|payload| {
+            let PastPayload { message } = serde_json::from_str(payload)?;
+            Ok(Past { author: message.author, text: message.text, topic: message.meta.map(|m| m.topic) })
+        })
+        .collect()
 }

@@ -37,8 +37,11 @@ impl SqliteWriter {
     pub fn open(path: &Path) -> anyhow::Result<SqliteWriter> {
         use rusqlite::OpenFlags;
         let conn = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        // The same settings as the pool's connections: WAL, a commit survives a process crash.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")?;
+        // The same settings as the pool's connections.
+        conn.execute_batch(super::SQLITE_PRAGMAS)?;
+        // The writer touches the recent end of every index again and again: a 32 MB page cache
+        // (SQLite's default is 2 MB) keeps it from reading those pages back.
+        conn.execute_batch("PRAGMA cache_size = -32768;")?;
         conn.set_prepared_statement_cache_capacity(64);
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new().name("tandem-sqlite-writer".into()).spawn(move || {
