@@ -281,10 +281,22 @@ async fn assistant_reply(state: &AppState, id: &str, asker: &Asker, question: &s
     state.release_reply_lock(id, lock);
 }
 
+/// How long a reply may take before the shopper is shown that the assistant is typing: a reply
+/// that comes sooner shows no indicator flashing on and off before it.
+const TYPING_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// The reply itself, with the conversation's reply lock held.
 async fn reply_in_turn(state: &AppState, id: &str, asker: &Asker, question: &str, question_seq: u64) {
-    state.hub.publish(id, Event::Typing { author: Author::Assistant, active: true });
-    if let Err(e) = answer(state, id, asker, question, question_seq).await {
+    let reply = answer(state, id, asker, question, question_seq);
+    tokio::pin!(reply);
+    let result = tokio::select! {
+        done = &mut reply => done,
+        _ = tokio::time::sleep(TYPING_AFTER) => {
+            state.hub.publish(id, Event::Typing { author: Author::Assistant, active: true });
+            reply.await
+        }
+    };
+    if let Err(e) = result {
         tracing::error!(conversation = %id, error = %e, "assistant reply failed");
         state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
         let sorry = state.assistant.voice(&asker.locale, state.config.support_hours).server("reply_failed", &[]);

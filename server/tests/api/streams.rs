@@ -3,7 +3,7 @@ use reqwest::StatusCode;
 use crate::helpers::{assert_error, spawn_app, SseReader};
 
 #[tokio::test]
-async fn live_stream_delivers_the_shopper_message_typing_and_the_reply_in_order() {
+async fn live_stream_delivers_the_shopper_message_and_the_reply_in_order() {
     let app = spawn_app().await;
     let token = app.anonymous_session().await;
     let conv = app.conversation(&token).await;
