@@ -29,8 +29,8 @@ const CHANNEL_CAPACITY: usize = 16;
 /// What a conversation's live channel carries.
 #[derive(Clone, Debug)]
 pub enum Live {
-    /// An event (stored ones carry their sequence number).
-    Event(Event),
+    /// An event (stored ones carry their sequence number), shared by every subscriber.
+    Event(std::sync::Arc<Event>),
     /// Events may have been missed (another instance's notices were lost): re-read the log.
     Resync,
 }
@@ -56,7 +56,7 @@ impl Hub {
 
     /// Sends an event to the conversation's live subscribers, if any.
     pub fn publish(&self, conversation_id: &str, event: Event) {
-        self.send(conversation_id, Live::Event(event));
+        self.send(conversation_id, Live::Event(std::sync::Arc::new(event)));
     }
 
     fn send(&self, conversation_id: &str, live: Live) {
