@@ -47,13 +47,13 @@ pub use merchants::StoredMerchant;
 pub use metrics::Figures;
 pub use notes::NewNoteRow;
 pub use notify::{instance_id, Notice, NoticeKind};
+pub use sessions::{NewSession, StoredSession};
 
 /// Every SQLite connection's settings. WAL, and `synchronous = FULL`: a commit is on the disk
 /// before it returns, so an acknowledged message survives a power cut or a kernel crash, not only a
 /// killed process (PostgreSQL's default, `synchronous_commit = on`, promises the same). The writer's
 /// group commit pays one disk flush per batch, not per message.
 pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
-pub use sessions::{NewSession, StoredSession};
 
 /// Which database the store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
