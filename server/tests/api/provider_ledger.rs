@@ -16,7 +16,7 @@ use sha2::Sha256;
 use tandem_assistant::{account::demo_account, SupportHours};
 use tandem_server::ledger::{account_json, Lookup, Unavailable};
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{spawn_app_with, SseReader, TestApp};
 
 /// The key the stub provider shares with Tandem.
 const KEY: &str = "stub-provider-key-0123456789abcdef";
@@ -353,4 +353,25 @@ async fn an_unsafe_or_unauthenticated_api_configuration_stops_the_start() {
             Err(e) => assert!(e.to_string().contains(says), "{e}"),
         }
     }
+}
+
+/// A reply that takes longer than a moment (here: the account API times out after 500 ms) is
+/// preceded by the assistant's typing indicator, so the shopper sees it is on its way.
+#[tokio::test]
+async fn a_slow_reply_is_preceded_by_the_assistant_typing() {
+    let stub = spawn_stub().await;
+    stub.set(Mode::Slow);
+    let app = tandem(&stub, KEY, 5).await;
+    let token = shopper(&app, "en").await;
+    let conv = app.conversation(&token).await;
+    let mut sse = SseReader::new(app.stream(&token, &conv, None).await);
+    let res = app.send(&token, &conv, "q-1", "When is my next payment?").await;
+    assert_eq!(res.status(), Status::CREATED);
+    assert_eq!(sse.next_of("message").await.data["message"]["author"], "shopper");
+    let typing = sse.next().await;
+    assert_eq!(typing.event, "typing", "{typing:?}");
+    assert_eq!(typing.data["author"], "assistant");
+    assert_eq!(typing.data["active"], true);
+    let reply = sse.next_of("message").await;
+    assert_eq!(reply.data["message"]["author"], "assistant");
 }
