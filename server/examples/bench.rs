@@ -8,7 +8,7 @@
 //!     time until its stream has shown the message and the reply, p50/p99,
 //!   - server memory per open stream (RSS growth while the streams open, divided by their number).
 //! Run by `scripts/bench.sh` (release build, raised file limits, a throwaway PostgreSQL):
-//!   cargo run --release -p tandem-server --example bench -- --server target/release/tandem-server [--streams 10000] [--seconds 5] [--postgres URL]
+//!   cargo run --release -p tandem-server --example bench -- --server target/release/tandem-server [--streams 10000] [--seconds 5] [--postgres URL] [--levels 1,100,1000] [--setups sqlite,pg1,pg2]
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,10 +29,12 @@ struct Args {
     seconds: u64,
     postgres: Option<String>,
     levels: Vec<usize>,
+    /// Which setups to run: `sqlite`, `pg1` (PostgreSQL, one instance), `pg2` (two).
+    setups: Vec<String>,
 }
 
 fn args() -> Args {
-    let mut a = Args { server: "target/release/tandem-server".into(), streams: 10_000, seconds: 5, postgres: None, levels: vec![1, 100, 1000] };
+    let mut a = Args { server: "target/release/tandem-server".into(), streams: 10_000, seconds: 5, postgres: None, levels: vec![1, 100, 1000], setups: vec!["sqlite".into(), "pg1".into(), "pg2".into()] };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -42,6 +44,7 @@ fn args() -> Args {
             "--seconds" => a.seconds = value().parse().expect("--seconds N"),
             "--postgres" => a.postgres = Some(value()),
             "--levels" => a.levels = value().split(',').map(|s| s.parse().expect("--levels 1,100,1000")).collect(),
+            "--setups" => a.setups = value().split(',').map(str::to_string).collect(),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -385,9 +388,12 @@ async fn scenario(a: &Args, label: &str, database_url: Option<&str>, instances: 
 async fn main() {
     let a = args();
     println!("# Tandem load benchmark (client and servers share this machine's {} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
-    scenario(&a, "SQLite (one instance)", None, 1).await;
+    let wanted = |setup: &str| a.setups.iter().any(|s| s == setup);
+    if wanted("sqlite") {
+        scenario(&a, "SQLite (one instance)", None, 1).await;
+    }
     if let Some(pg) = &a.postgres {
-        for (label, n) in [("PostgreSQL, one instance", 1), ("PostgreSQL, two instances", 2)] {
+        for (label, n) in [("PostgreSQL, one instance", 1), ("PostgreSQL, two instances", 2)].into_iter().filter(|(_, n)| wanted(&format!("pg{n}"))) {
             // A fresh database per scenario.
             let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
             let mut c = sqlx::PgConnection::connect(pg).await.expect("connect to PostgreSQL");

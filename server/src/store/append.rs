@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tandem_protocol::{Author, ConversationState, Event};
 
-use super::exec::{Kind, Tx};
+use super::exec::{Kind, Tx, Value};
 use super::sql::{Arg, Sql};
 use super::writer::{Write, Written};
 use super::{now_ms, Status, StoreError, StoreResult};
@@ -225,28 +225,59 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
         tx.execute(&q).await?;
     }
     let now = now_ms();
-    let sql = update_statement(a, now)?;
-    let returned = [Kind::Int, Kind::Text, Kind::Text, Kind::Text, Kind::Text, Kind::Int];
-    let Some(row) = tx.row(&sql, &returned).await? else {
-        // Why nothing was written: a repeat of a stored event (only the owner's own), a status or
-        // claim condition, another shopper's conversation, or no such conversation.
-        if let Some(client_id) = &a.client_id {
-            let mut q = Sql::new("SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id WHERE e.conversation_id = ");
-            q.bind(Arg::Text(id.into())).push(" AND e.client_id = ").bind(Arg::Text(client_id.clone()));
-            if let Some(owner) = &a.owner {
-                q.push(" AND c.shopper_id = ").bind(Arg::Text(owner.shopper_id.clone()));
-                q.push(" AND c.merchant_id = ").bind(Arg::Text(owner.merchant_id.clone()));
-            }
-            if let Some(mut row) = tx.row(&q, &[Kind::Text]).await? {
-                let payload = row.remove(0).text()?;
-                return Ok((Appended::Duplicate(serde_json::from_str(&payload)?), None));
-            }
+    if tx.fuses() {
+        if let Some(payload) = Payload::split(&a.event)? {
+            return apply_fused(tx, a, released_from, now, &payload).await;
         }
-        return Ok(match tx.row(&by_id("SELECT status FROM conversations WHERE id = "), &[Kind::Text]).await? {
-            Some(mut row) => (Appended::Refused(Status::parse(&row.remove(0).text()?)?), None),
-            None => (Appended::Missing, None),
-        });
-    };
+    }
+    let sql = update_statement(a, now)?;
+    let Some(row) = tx.row(&sql, &RETURNED).await? else { return why_not(tx, a).await };
+    let (seq, event, mut after, committed) = stored(a, row, released_from)?;
+    let reply_due = is_due(&event, &after);
+    let mut insert = Sql::new("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at, reply_due) VALUES (");
+    insert.bind(Arg::Text(id.into())).push(", ").bind(Arg::Int(seq)).push(", ").bind(Arg::Text(event.name().into()));
+    insert.push(", ").bind(Arg::OptText(a.client_id.clone())).push(", ").bind(Arg::Text(serde_json::to_string(&event)?));
+    insert.push(", ").bind(Arg::Int(now)).push(", ").bind(Arg::Int(i64::from(reply_due))).push(")");
+    tx.execute(&insert).await?;
+    handoff_rows(tx, id, c, now).await?;
+    replies_due(tx, id, &event, a.client_id.as_deref(), &after, c.state.is_some()).await?;
+    if let Some(limit) = a.history.filter(|_| reply_due) {
+        let q = Sql::prepared(super::conversations::HISTORY_SQL, vec![Arg::Text(id.into()), Arg::Int(seq), Arg::Int(limit)]);
+        after.history = Some(History(tx.texts(&q).await?));
+    }
+    Ok((Appended::New(event, after), Some(committed)))
+}
+
+/// The columns the conditional UPDATE returns (see [`update_statement`]).
+const RETURNED: [Kind; 6] = [Kind::Int, Kind::Text, Kind::Text, Kind::Text, Kind::Text, Kind::Int];
+
+/// Why an append wrote nothing: a repeat of a stored event (only the owner's own), a status or
+/// claim condition, another shopper's conversation, or no such conversation.
+async fn why_not<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
+    let id = a.conversation_id.as_str();
+    if let Some(client_id) = &a.client_id {
+        let mut q = Sql::new("SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id WHERE e.conversation_id = ");
+        q.bind(Arg::Text(id.into())).push(" AND e.client_id = ").bind(Arg::Text(client_id.clone()));
+        if let Some(owner) = &a.owner {
+            q.push(" AND c.shopper_id = ").bind(Arg::Text(owner.shopper_id.clone()));
+            q.push(" AND c.merchant_id = ").bind(Arg::Text(owner.merchant_id.clone()));
+        }
+        if let Some(mut row) = tx.row(&q, &[Kind::Text]).await? {
+            let payload = row.remove(0).text()?;
+            return Ok((Appended::Duplicate(serde_json::from_str(&payload)?), None));
+        }
+    }
+    let mut q = Sql::new("SELECT status FROM conversations WHERE id = ");
+    q.bind(Arg::Text(id.into()));
+    Ok(match tx.row(&q, &[Kind::Text]).await? {
+        Some(mut row) => (Appended::Refused(Status::parse(&row.remove(0).text()?)?), None),
+        None => (Appended::Missing, None),
+    })
+}
+
+/// The sequence number taken, the event as stored and the conversation after it, from the
+/// UPDATE's returned row (its [`RETURNED`] columns).
+fn stored(a: &Append, row: Vec<Value>, released_from: Option<String>) -> StoreResult<(i64, Event, After, Committed)> {
     let mut row = row.into_iter();
     let mut next = || row.next().ok_or_else(|| StoreError::Corrupt("a column is missing".into()));
     let seq = next()?.int()?;
@@ -260,13 +291,17 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
     };
     let mut event = a.event.clone();
     set_seq(&mut event, seq as u64);
-    // A shopper's question stored while the assistant has the conversation is due a reply.
-    let reply_due = matches!(&event, Event::Message { message } if message.author == Author::Shopper) && after.status == Status::Assistant;
-    let mut insert = Sql::new("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at, reply_due) VALUES (");
-    insert.bind(Arg::Text(id.into())).push(", ").bind(Arg::Int(seq)).push(", ").bind(Arg::Text(event.name().into()));
-    insert.push(", ").bind(Arg::OptText(a.client_id.clone())).push(", ").bind(Arg::Text(serde_json::to_string(&event)?));
-    insert.push(", ").bind(Arg::Int(now)).push(", ").bind(Arg::Int(i64::from(reply_due))).push(")");
-    tx.execute(&insert).await?;
+    let committed = Committed { conversation_id: a.conversation_id.clone(), event: event.clone(), holder: holder.or(released_from) };
+    Ok((seq, event, after, committed))
+}
+
+/// A shopper's question stored while the assistant has the conversation is due a reply.
+fn is_due(event: &Event, after: &After) -> bool {
+    matches!(event, Event::Message { message } if message.author == Author::Shopper) && after.status == Status::Assistant
+}
+
+/// The handoff row an append opens or marks, if any.
+async fn handoff_rows<T: Tx>(tx: &mut T, id: &str, c: &Change, now: i64) -> StoreResult<()> {
     if c.enqueue.is_some() {
         let mut q = Sql::new("INSERT INTO handoffs (conversation_id, reason, queued_at) SELECT id, COALESCE(handoff_reason, 'requested'), ");
         q.bind(Arg::Int(now)).push(" FROM conversations WHERE id = ").bind(Arg::Text(id.into()));
@@ -295,21 +330,102 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
         }
         None => {}
     }
-    replies_due(tx, id, &event, a.client_id.as_deref(), &after, c.state.is_some()).await?;
-    let mut after = after;
-    if let Some(limit) = a.history.filter(|_| reply_due) {
-        let q = Sql::prepared(super::conversations::HISTORY_SQL, vec![Arg::Text(id.into()), Arg::Int(seq), Arg::Int(limit)]);
-        after.history = Some(History(tx.texts(&q).await?));
+    Ok(())
+}
+
+/// An event's stored JSON cut around its sequence number: `prefix`, the number, `suffix` is
+/// exactly `serde_json::to_string` of the event carrying that number, so a statement that takes
+/// the number can write the payload itself.
+#[derive(Debug, PartialEq)]
+struct Payload {
+    prefix: String,
+    suffix: String,
+}
+
+impl Payload {
+    /// `None` for an event without a sequence number (never stored).
+    fn split(event: &Event) -> StoreResult<Option<Payload>> {
+        if matches!(event, Event::Typing { .. }) {
+            return Ok(None);
+        }
+        let mut zero = event.clone();
+        set_seq(&mut zero, 0);
+        let json = serde_json::to_string(&zero)?;
+        // The event's own `"seq":` is the first: the fields serialised before it are strings (a
+        // quote inside a string is escaped, so the key cannot appear there), and everything
+        // nested comes after it.
+        const KEY: &str = "\"seq\":0";
+        let Some(at) = json.find(KEY) else { return Ok(None) };
+        let end = at + KEY.len();
+        Ok(Some(Payload { prefix: json[..end - 1].to_string(), suffix: json[end..].to_string() }))
     }
-    let committed = Committed { conversation_id: id.into(), event: event.clone(), holder: holder.or(released_from) };
+}
+
+/// One statement (PostgreSQL) for the common append: the conditional UPDATE, the event's
+/// INSERT with its payload completed in SQL, the `reply_due` marks and the assistant's history,
+/// then the handoff rows, if any, as their own statements. Writes exactly what the
+/// statement-by-statement path writes (`tests/api` runs on both).
+async fn apply_fused<T: Tx>(tx: &mut T, a: &Append, released_from: Option<String>, now: i64, payload: &Payload) -> StoreResult<(Appended, Option<Committed>)> {
+    let id = a.conversation_id.as_str();
+    let shopper_question = matches!(&a.event, Event::Message { message } if message.author == Author::Shopper);
+    let mut sql = Sql::new("WITH u AS (");
+    push_update(&mut sql, a, now)?;
+    sql.push("), i AS (INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at, reply_due) SELECT ");
+    sql.bind(Arg::Text(id.into())).push(", u.last_seq, ").bind(Arg::Text(a.event.name().into())).push(", ").bind(Arg::OptText(a.client_id.clone()));
+    sql.push(", ").bind(Arg::Text(payload.prefix.clone())).push(" || u.last_seq::text || ").bind(Arg::Text(payload.suffix.clone()));
+    sql.push(", ").bind(Arg::Int(now));
+    sql.push(if shopper_question { ", CASE WHEN u.status = 'assistant' THEN 1 ELSE 0 END FROM u)" } else { ", 0 FROM u)" });
+    if let Some(question) = answered_question(&a.event, a.client_id.as_deref()) {
+        sql.push(", r AS (UPDATE events SET reply_due = 0 WHERE conversation_id = ").bind(Arg::Text(id.into()));
+        sql.push(" AND seq = ").bind(Arg::Int(question)).push(" AND EXISTS (SELECT 1 FROM u))");
+    }
+    if a.change.state.is_some() {
+        sql.push(", s AS (UPDATE events SET reply_due = 0 WHERE reply_due = 1 AND conversation_id = ").bind(Arg::Text(id.into()));
+        sql.push(" AND EXISTS (SELECT 1 FROM u WHERE u.status <> 'assistant'))");
+    }
+    sql.push(" SELECT u.last_seq, u.agent_id, u.status, u.locale, u.shopper_id, u.identified");
+    let history = a.history.filter(|_| shopper_question);
+    if let Some(limit) = history {
+        // The messages before this one, newest first, as a JSON array of their payloads; only
+        // when the question is due a reply (NULL otherwise).
+        sql.push(", CASE WHEN u.status = 'assistant' THEN (SELECT COALESCE(json_agg(h.payload ORDER BY h.seq DESC), '[]')::text FROM (SELECT payload, seq FROM events WHERE conversation_id = ");
+        sql.bind(Arg::Text(id.into())).push(" AND seq < u.last_seq AND kind = 'message' ORDER BY seq DESC LIMIT ").bind(Arg::Int(limit)).push(") h) END");
+    }
+    sql.push(" FROM u");
+    let mut kinds = RETURNED.to_vec();
+    if history.is_some() {
+        kinds.push(Kind::Text);
+    }
+    let Some(mut row) = tx.row(&sql, &kinds).await? else { return why_not(tx, a).await };
+    let past = if history.is_some() { row.pop().map(Value::opt_text).transpose()?.flatten() } else { None };
+    let (_, event, mut after, committed) = stored(a, row, released_from)?;
+    if let Some(json) = past.filter(|_| is_due(&event, &after)) {
+        after.history = Some(History(serde_json::from_str(&json)?));
+    }
+    handoff_rows(tx, id, &a.change, now).await?;
     Ok((Appended::New(event, after), Some(committed)))
+}
+
+/// The question a reply answers (its idempotency key is `assistant:SEQ`).
+fn answered_question(event: &Event, client_id: Option<&str>) -> Option<i64> {
+    match event {
+        Event::Message { message } if message.author == Author::Assistant => client_id?.strip_prefix("assistant:")?.parse().ok(),
+        _ => None,
+    }
 }
 
 /// The conditional UPDATE that takes the next sequence number and records the change.
 fn update_statement(a: &Append, now: i64) -> StoreResult<Sql> {
+    let mut sql = Sql::new("");
+    push_update(&mut sql, a, now)?;
+    Ok(sql)
+}
+
+/// Appends the conditional UPDATE (see [`update_statement`]) to `sql`.
+fn push_update(sql: &mut Sql, a: &Append, now: i64) -> StoreResult<()> {
     let id = a.conversation_id.as_str();
     let c = &a.change;
-    let mut sql = Sql::new("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ");
+    sql.push("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ");
     sql.bind(Arg::Int(now));
     if let Some(state) = &c.state {
         sql.push(", state = ").bind(Arg::Text(serde_json::to_string(state)?));
@@ -379,20 +495,16 @@ fn update_statement(a: &Append, now: i64) -> StoreResult<Sql> {
         sql.push(" AND k.client_id = ").bind(Arg::Text(client_id.clone())).push(")");
     }
     sql.push(" RETURNING last_seq, agent_id, status, locale, shopper_id, identified");
-    Ok(sql)
+    Ok(())
 }
 
 /// Keeps the `reply_due` marks in step: the reply (key `assistant:N`) unmarks its question, and a
 /// conversation leaving the assistant (a person answers instead) unmarks all of its questions.
 async fn replies_due<T: Tx>(tx: &mut T, id: &str, event: &Event, client_id: Option<&str>, after: &After, state_changed: bool) -> StoreResult<()> {
-    if let Event::Message { message } = event {
-        if message.author == Author::Assistant {
-            if let Some(question) = client_id.and_then(|k| k.strip_prefix("assistant:")).and_then(|n| n.parse::<i64>().ok()) {
-                let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE conversation_id = ");
-                q.bind(Arg::Text(id.into())).push(" AND seq = ").bind(Arg::Int(question));
-                tx.execute(&q).await?;
-            }
-        }
+    if let Some(question) = answered_question(event, client_id) {
+        let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE conversation_id = ");
+        q.bind(Arg::Text(id.into())).push(" AND seq = ").bind(Arg::Int(question));
+        tx.execute(&q).await?;
     }
     if state_changed && after.status != Status::Assistant {
         let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE reply_due = 1 AND conversation_id = ");
@@ -405,6 +517,44 @@ async fn replies_due<T: Tx>(tx: &mut T, id: &str, event: &Event, client_id: Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn message(id: &str, client_id: Option<&str>, text: &str, seq: u64) -> Event {
+        Event::Message {
+            message: tandem_protocol::Message {
+                id: id.into(),
+                client_id: client_id.map(str::to_string),
+                seq,
+                author: Author::Shopper,
+                author_name: None,
+                text: text.into(),
+                blocks: vec![],
+                created_at: "2026-11-30T00:00:00Z".into(),
+                meta: None,
+            },
+        }
+    }
+
+    /// The payload a fused append writes is byte for byte the one the other path writes, even
+    /// when ids and text contain what the cut looks for.
+    #[test]
+    fn a_payload_cut_at_its_sequence_number_joins_to_the_stored_json() {
+        let tricky = r#"x","seq":0,"y":"\"seq\":0"#;
+        let events = [
+            message("m1", None, "hello", 0),
+            message(tricky, Some(tricky), tricky, 0),
+            message("m2", Some("\"seq\":0"), "\"seq\":0", 0),
+            Event::State { seq: 0, state: tandem_protocol::ConversationState::Assistant },
+        ];
+        for event in events {
+            let payload = Payload::split(&event).unwrap().expect("a stored event has a sequence number");
+            for seq in [1u64, 7, 12_345] {
+                let mut numbered = event.clone();
+                set_seq(&mut numbered, seq);
+                assert_eq!(format!("{}{seq}{}", payload.prefix, payload.suffix), serde_json::to_string(&numbered).unwrap());
+            }
+        }
+        assert_eq!(Payload::split(&Event::Typing { author: Author::Assistant, active: true }).unwrap(), None);
+    }
 
     #[test]
     fn long_text_is_shortened_with_an_ellipsis() {

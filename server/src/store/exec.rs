@@ -54,12 +54,21 @@ pub(crate) trait Tx {
     async fn row(&mut self, sql: &Sql, kinds: &[Kind]) -> StoreResult<Option<Vec<Value>>>;
     /// Runs a query and reads the first column of every row as text.
     async fn texts(&mut self, sql: &Sql) -> StoreResult<Vec<String>>;
+    /// Whether one statement may write several tables (PostgreSQL's data-modifying `WITH`), so
+    /// an append is one round trip instead of three (see `append.rs`).
+    fn fuses(&self) -> bool {
+        false
+    }
 }
 
-/// A sqlx transaction.
-pub(crate) struct SqlxTx<'a>(pub &'a mut Transaction<'static, Any>);
+/// A sqlx transaction, and whether it is PostgreSQL's.
+pub(crate) struct SqlxTx<'a>(pub &'a mut Transaction<'static, Any>, pub bool);
 
 impl Tx for SqlxTx<'_> {
+    fn fuses(&self) -> bool {
+        self.1
+    }
+
     async fn execute(&mut self, sql: &Sql) -> StoreResult<u64> {
         Ok(sql.query().execute(&mut **self.0).await?.rows_affected())
     }

@@ -201,7 +201,7 @@ async fn apply_in_one_transaction(engine: &Engine, appends: &[&Write]) -> StoreR
     let mut tx = pool.begin().await?;
     let mut out = Vec::with_capacity(appends.len());
     for a in appends {
-        out.push(apply_write(&mut SqlxTx(&mut tx), a).await?);
+        out.push(apply_write(&mut SqlxTx(&mut tx, backend == Backend::Postgres), a).await?);
     }
     if backend == Backend::Postgres {
         let committed: Vec<&Committed> = out

@@ -43,6 +43,26 @@ async fn assistant_reply_carries_its_metadata() {
     assert_eq!(c["last_seq"], 2);
 }
 
+/// The assistant reads the conversation so far with each question (in the question's own
+/// transaction on both backends): after two replies that did not help, it offers a person.
+#[tokio::test]
+async fn the_third_message_it_cannot_understand_offers_a_person_from_the_stored_history() {
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    for (i, text) in ["blorp", "zzzq", "wibble"].into_iter().enumerate() {
+        app.send(&token, &conv, &format!("c-{i}"), text).await;
+        let c = app.wait_for_messages(&token, &conv, 2 * (i + 1)).await;
+        let reply = &c["messages"][2 * i + 1];
+        assert_eq!(reply["author"], "assistant", "{c}");
+        if i < 2 {
+            assert!(reply["meta"]["handoff"].is_null(), "reply {i} offered a person too early: {reply}");
+        } else {
+            assert_eq!(reply["meta"]["handoff"], "unsure", "the history was not read: {reply}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn identified_shopper_gets_account_answers_and_anonymous_does_not() {
     let app = spawn_app().await;
