@@ -42,7 +42,7 @@ pg_tmp="$(mktemp -d)"
 chmod 711 "$pg_tmp"  # the postgres user must reach its directory inside
 trap 'scripts/postgres.sh stop "$pg_tmp/pg" >/dev/null 2>&1 || true; rm -rf "$pg_tmp"' EXIT
 pg_url="$(scripts/postgres.sh start "$pg_tmp/pg")"
-TANDEM_TEST_DATABASE_URL="$pg_url" cargo test -p tandem-server --test api
+TANDEM_TEST_DATABASE_URL="$pg_url" cargo test -p tandem-server --lib --test api
 scripts/postgres.sh stop "$pg_tmp/pg"
 
 stage "browser component tests (wasm-bindgen-test, headless Chromium)"

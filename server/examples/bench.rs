@@ -336,12 +336,24 @@ async fn delivery(client: &Client, servers: &[Server], n: usize) -> Delivery {
     }
 }
 
+/// Starts each measured phase from the same place on PostgreSQL: a checkpoint, so that one phase
+/// does not pay for writing out what the phase before it left in the WAL (PostgreSQL checkpoints
+/// when the WAL has grown by about 1 GB, which a phase at full speed reaches in about a minute,
+/// and the disk is then shared with that checkpoint's writes and syncs).
+async fn settle(database_url: Option<&str>) {
+    if let Some(url) = database_url {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect to PostgreSQL");
+        sqlx::query("CHECKPOINT").execute(&mut c).await.expect("checkpoint");
+    }
+}
+
 async fn scenario(a: &Args, label: &str, database_url: Option<&str>, instances: usize) {
     let dir = tempfile::tempdir().unwrap();
     let raw_url = match database_url {
         Some(u) => u.to_string(),
         None => format!("sqlite://{}?mode=rwc", dir.path().join("raw.db").display()),
     };
+    settle(database_url).await;
     let raw = raw_commit_rate(&raw_url, 3).await;
     // For context: SQLite without waiting for the disk (`synchronous = NORMAL`; a commit survives a
     // killed process but not a power cut).
@@ -366,6 +378,7 @@ async fn scenario(a: &Args, label: &str, database_url: Option<&str>, instances: 
     println!("| shoppers | stored/s | answered/s | reply p50 | reply p99 | stored vs raw commits | server CPU per message + reply |");
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &a.levels {
+        settle(database_url).await;
         let cpu_before: f64 = servers.iter().map(Server::cpu_secs).sum();
         let r = load(&client, &bases, n, a.seconds).await;
         let cpu = servers.iter().map(Server::cpu_secs).sum::<f64>() - cpu_before;
@@ -400,6 +413,8 @@ async fn main() {
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
             let url = format!("{}/{name}", pg.rsplit_once('/').map_or(pg.as_str(), |(b, _)| b));
             scenario(&a, label, Some(&url), n).await;
+            // Its files would otherwise be synced by every later checkpoint.
+            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).await.unwrap();
         }
     } else {
         println!("\n(PostgreSQL skipped: pass --postgres URL; scripts/bench.sh starts one)");
