@@ -172,6 +172,9 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// How long a PostgreSQL connection may sit idle before it is checked with a ping when taken.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 impl Store {
     /// Connects, migrates, and starts the writer. `on_commit` is told of every committed event, in
     /// commit order (the server publishes them to live streams).
@@ -194,7 +197,23 @@ impl Store {
                     .connect(url)
                     .await
             }
-            Backend::Postgres => options.connect(url).await,
+            Backend::Postgres => {
+                options
+                    // A connection in use moments ago is alive: sqlx's default ping before every
+                    // acquire is a round trip to the server per query or commit; only one that sat
+                    // idle is checked (a broken one is closed and another taken).
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= IDLE_BEFORE_PING {
+                                sqlx::Connection::ping(conn).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
+                    .connect(url)
+                    .await
+            }
         }
         .with_context(|| format!("cannot open the database {}", redact(url)))?;
         match backend {
