@@ -130,7 +130,7 @@ pub struct After {
 /// with it or before it; read there, the reply needs no read of its own (on SQLite, no hand-off
 /// to a driver thread and back; on PostgreSQL, no pool round trip).
 #[derive(Clone, Debug, Default)]
-pub struct History(Vec<String>);
+pub struct History(pub(crate) Vec<String>);
 
 impl History {
     /// The messages, oldest first.
@@ -253,7 +253,7 @@ const RETURNED: [Kind; 6] = [Kind::Int, Kind::Text, Kind::Text, Kind::Text, Kind
 
 /// Why an append wrote nothing: a repeat of a stored event (only the owner's own), a status or
 /// claim condition, another shopper's conversation, or no such conversation.
-async fn why_not<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
+pub(crate) async fn why_not<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
     let id = a.conversation_id.as_str();
     if let Some(client_id) = &a.client_id {
         let mut q = Sql::new("SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id WHERE e.conversation_id = ");
@@ -277,7 +277,7 @@ async fn why_not<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option
 
 /// The sequence number taken, the event as stored and the conversation after it, from the
 /// UPDATE's returned row (its [`RETURNED`] columns).
-fn stored(a: &Append, row: Vec<Value>, released_from: Option<String>) -> StoreResult<(i64, Event, After, Committed)> {
+pub(crate) fn stored(a: &Append, row: Vec<Value>, released_from: Option<String>) -> StoreResult<(i64, Event, After, Committed)> {
     let mut row = row.into_iter();
     let mut next = || row.next().ok_or_else(|| StoreError::Corrupt("a column is missing".into()));
     let seq = next()?.int()?;
@@ -296,7 +296,7 @@ fn stored(a: &Append, row: Vec<Value>, released_from: Option<String>) -> StoreRe
 }
 
 /// A shopper's question stored while the assistant has the conversation is due a reply.
-fn is_due(event: &Event, after: &After) -> bool {
+pub(crate) fn is_due(event: &Event, after: &After) -> bool {
     matches!(event, Event::Message { message } if message.author == Author::Shopper) && after.status == Status::Assistant
 }
 
@@ -337,14 +337,14 @@ async fn handoff_rows<T: Tx>(tx: &mut T, id: &str, c: &Change, now: i64) -> Stor
 /// exactly `serde_json::to_string` of the event carrying that number, so a statement that takes
 /// the number can write the payload itself.
 #[derive(Debug, PartialEq)]
-struct Payload {
-    prefix: String,
-    suffix: String,
+pub(crate) struct Payload {
+    pub prefix: String,
+    pub suffix: String,
 }
 
 impl Payload {
     /// `None` for an event without a sequence number (never stored).
-    fn split(event: &Event) -> StoreResult<Option<Payload>> {
+    pub(crate) fn split(event: &Event) -> StoreResult<Option<Payload>> {
         if matches!(event, Event::Typing { .. }) {
             return Ok(None);
         }
@@ -406,8 +406,18 @@ async fn apply_fused<T: Tx>(tx: &mut T, a: &Append, released_from: Option<String
     Ok((Appended::New(event, after), Some(committed)))
 }
 
+/// What a message leaves on its conversation's row for lists: a shopper's text, shortened, as
+/// the preview; an assistant reply's topic.
+pub(crate) fn for_lists(event: &Event) -> (Option<String>, Option<String>) {
+    match event {
+        Event::Message { message } if message.author == Author::Shopper => (Some(shorten(&message.text, PREVIEW_CHARS)), None),
+        Event::Message { message } if message.author == Author::Assistant => (None, message.meta.as_ref().map(|m| m.topic.clone())),
+        _ => (None, None),
+    }
+}
+
 /// The question a reply answers (its idempotency key is `assistant:SEQ`).
-fn answered_question(event: &Event, client_id: Option<&str>) -> Option<i64> {
+pub(crate) fn answered_question(event: &Event, client_id: Option<&str>) -> Option<i64> {
     match event {
         Event::Message { message } if message.author == Author::Assistant => client_id?.strip_prefix("assistant:")?.parse().ok(),
         _ => None,
@@ -449,18 +459,12 @@ fn push_update(sql: &mut Sql, a: &Append, now: i64) -> StoreResult<()> {
     if let Some(locale) = &c.locale {
         sql.push(", locale = ").bind(Arg::Text(locale.clone()));
     }
-    if let Event::Message { message } = &a.event {
-        match message.author {
-            Author::Shopper => {
-                sql.push(", last_shopper_text = ").bind(Arg::Text(shorten(&message.text, PREVIEW_CHARS)));
-            }
-            Author::Assistant => {
-                if let Some(meta) = &message.meta {
-                    sql.push(", last_topic = ").bind(Arg::Text(meta.topic.clone()));
-                }
-            }
-            _ => {}
-        }
+    let (preview, topic) = for_lists(&a.event);
+    if let Some(preview) = preview {
+        sql.push(", last_shopper_text = ").bind(Arg::Text(preview));
+    }
+    if let Some(topic) = topic {
+        sql.push(", last_topic = ").bind(Arg::Text(topic));
     }
     // The conditions sit inside `(…) IS TRUE`, which no index can serve, so the row is always
     // found through the primary key. Otherwise PostgreSQL may plan a prepared UPDATE once, while

@@ -22,6 +22,7 @@ mod merchants;
 mod metrics;
 mod notes;
 mod notify;
+mod pg_batch;
 mod sessions;
 mod sql;
 mod sqlite_writer;

@@ -198,6 +198,9 @@ async fn apply_in_one_transaction(engine: &Engine, appends: &[&Write]) -> StoreR
         Engine::Sqlite(w) => return w.apply(appends.iter().map(|a| (*a).clone()).collect()).await,
         Engine::Sqlx(pool, backend) => (pool, *backend),
     };
+    if backend == Backend::Postgres && appends.iter().all(|w| super::pg_batch::plain(w)) {
+        return super::pg_batch::commit(pool, appends).await;
+    }
     let mut tx = pool.begin().await?;
     let mut out = Vec::with_capacity(appends.len());
     for a in appends {
