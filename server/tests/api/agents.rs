@@ -256,21 +256,23 @@ async fn an_agent_whose_console_vanished_counts_as_offline() {
     let events = app.agent_req(&sam, Method::GET, "/v1/agent/events").send().await.unwrap();
     assert_eq!(app.agent_req(&sam, Method::POST, &format!("/v1/agent/conversations/{conv}/claim")).send().await.unwrap().status(), StatusCode::OK);
     drop(events);
-    let mut back = false;
+    // The sweeper takes Sam offline, returns the conversation, then tells the shopper: two
+    // appends (handoff::return_to_queue), so the state can be read before the message. Wait for
+    // the message, the last of the three.
+    let told = |c: &Value| c["messages"].as_array().unwrap().iter().any(|m| m["text"].as_str().unwrap().contains("lost their connection"));
+    let mut c = app.get_conversation(&token, &conv).await;
     for _ in 0..60 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if app.get_conversation(&token, &conv).await["state"]["status"] == "awaiting_reply"
-            || app.get_conversation(&token, &conv).await["state"]["status"] == "queued"
-        {
-            back = true;
+        if told(&c) {
             break;
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        c = app.get_conversation(&token, &conv).await;
     }
-    assert!(back, "conversation still held by a vanished agent");
+    assert!(told(&c), "conversation still held by a vanished agent, or the shopper was not told: {c}");
+    // Sam was the only agent online: nobody is left to queue for.
+    assert_eq!(c["state"]["status"], "awaiting_reply", "{c}");
     let me: Value = app.agent_req(&sam, Method::GET, "/v1/agent/me").send().await.unwrap().json().await.unwrap();
     assert_eq!(me["online"], false);
-    let c = app.get_conversation(&token, &conv).await;
-    assert!(c["messages"].as_array().unwrap().iter().any(|m| m["text"].as_str().unwrap().contains("lost their connection")), "{c}");
 }
 
 #[tokio::test]
