@@ -39,6 +39,10 @@ impl MessageText {
         if text.is_empty() {
             return Err(ApiError::field("empty_text", "text", "The message is empty. Type something to send."));
         }
+        if text.contains('\0') {
+            // PostgreSQL cannot store it; no keyboard types it.
+            return Err(ApiError::field("invalid_text", "text", "The message contains a NUL character, which cannot be sent."));
+        }
         let chars = text.chars().count();
         if chars > MAX_MESSAGE_CHARS {
             return Err(ApiError::field(

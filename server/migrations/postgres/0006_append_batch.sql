@@ -1,24 +1,29 @@
 -- A writer's batch of new conversations and plain messages (no state change, claim, handoff or
--- assignment) in one round trip: each conversation created as append.rs creates it, each message appended as the statement-by-statement path in src/store/append.rs appends it (the
--- same conditions, the same columns, the same notification lines), in order, in one transaction
--- (the caller's statement). See src/store/pg_batch.rs for the input and output. A message whose
--- conditions do not hold writes nothing and yields null; the caller then reads why.
+-- assignment) in one round trip: each conversation created as append.rs creates it, each message
+-- appended as the statement-by-statement path in src/store/append.rs appends it (the same
+-- conditions, the same columns, the same notification lines), in order, in one transaction (the
+-- caller's statement). Each statement here reads with a fresh snapshot, as the other path's
+-- separate statements do. See src/store/pg_batch.rs for the input and the output: per write,
+-- `true` (created), the stored row, or why nothing was written (a duplicate's payload, the status
+-- that refused it, or a missing conversation), read in the same transaction.
 CREATE FUNCTION tandem_append_messages(batch text, channel text, instance text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     e jsonb;
     r record;
-    answered jsonb := '[]'::jsonb;
+    results jsonb[] := '{}';
     past jsonb;
+    found_payload text;
+    found_status text;
     note text := instance;
     line text;
 BEGIN
     FOR e IN SELECT value FROM jsonb_array_elements(batch::jsonb) LOOP
-        IF e ? 'create' THEN
+        IF e->>'create' IS NOT NULL THEN
             INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, last_seq, priority, locale, created_at, updated_at)
             VALUES (e->>'id', e->>'shopper', e->>'merchant', (e->>'identified')::bigint, e->>'state', e->>'status', 0, 0,
                     e->>'locale', (e->>'created')::bigint, (e->>'created')::bigint);
-            answered := answered || jsonb_build_array(to_jsonb(true));
+            results := array_append(results, to_jsonb(true));
             CONTINUE;
         END IF;
         -- The conditions sit inside (...) IS TRUE so that the row is always found by primary key
@@ -29,7 +34,7 @@ BEGIN
                last_shopper_text = COALESCE(e->>'preview', c.last_shopper_text),
                last_topic = COALESCE(e->>'topic', c.last_topic)
          WHERE c.id = e->>'id'
-           AND ((e->'only_if' IS NULL OR c.status IN (SELECT jsonb_array_elements_text(e->'only_if')))
+           AND ((jsonb_typeof(e->'only_if') IS DISTINCT FROM 'array' OR c.status IN (SELECT jsonb_array_elements_text(e->'only_if')))
                 AND (e->>'shopper' IS NULL OR (c.shopper_id = e->>'shopper' AND c.merchant_id = e->>'merchant'))
                 AND (e->>'below_seq' IS NULL OR c.last_seq < (e->>'below_seq')::bigint)
                 AND (e->>'held_by' IS NULL OR c.agent_id = e->>'held_by')
@@ -37,24 +42,42 @@ BEGIN
                         SELECT 1 FROM events k WHERE k.conversation_id = e->>'id' AND k.client_id = e->>'client_id'))) IS TRUE
         RETURNING c.last_seq, c.agent_id, c.status, c.locale, c.shopper_id, c.identified INTO r;
         IF NOT FOUND THEN
-            answered := answered || jsonb_build_array(NULL::jsonb);
+            -- Why, as append.rs's why_not reads it: a repeat of the owner's own stored message,
+            -- the status that refused it, or no such conversation.
+            found_payload := NULL;
+            IF e->>'client_id' IS NOT NULL THEN
+                SELECT ev.payload INTO found_payload
+                  FROM events ev JOIN conversations c ON c.id = ev.conversation_id
+                 WHERE ev.conversation_id = e->>'id' AND ev.client_id = e->>'client_id'
+                   AND (e->>'shopper' IS NULL OR (c.shopper_id = e->>'shopper' AND c.merchant_id = e->>'merchant'));
+            END IF;
+            IF found_payload IS NOT NULL THEN
+                results := array_append(results, jsonb_build_object('duplicate', found_payload));
+                CONTINUE;
+            END IF;
+            SELECT status INTO found_status FROM conversations WHERE id = e->>'id';
+            IF FOUND THEN
+                results := array_append(results, jsonb_build_object('refused', found_status));
+            ELSE
+                results := array_append(results, jsonb_build_object('missing', true));
+            END IF;
             CONTINUE;
         END IF;
         INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at, reply_due)
         VALUES (e->>'id', r.last_seq, 'message', e->>'client_id', (e->>'prefix') || r.last_seq::text || (e->>'suffix'),
                 (e->>'now')::bigint,
                 CASE WHEN (e->>'question')::boolean AND r.status = 'assistant' THEN 1 ELSE 0 END);
-        IF e ? 'answers' THEN
+        IF e->>'answers' IS NOT NULL THEN
             UPDATE events SET reply_due = 0 WHERE conversation_id = e->>'id' AND seq = (e->>'answers')::bigint;
         END IF;
         past := NULL;
-        IF e ? 'history' AND (e->>'question')::boolean AND r.status = 'assistant' THEN
+        IF e->>'history' IS NOT NULL AND (e->>'question')::boolean AND r.status = 'assistant' THEN
             SELECT COALESCE(jsonb_agg(h.payload ORDER BY h.seq DESC), '[]'::jsonb) INTO past
               FROM (SELECT payload, seq FROM events
                      WHERE conversation_id = e->>'id' AND seq < r.last_seq AND kind = 'message'
                      ORDER BY seq DESC LIMIT (e->>'history')::bigint) h;
         END IF;
-        answered := answered || jsonb_build_array(jsonb_build_object(
+        results := array_append(results, jsonb_build_object(
             'seq', r.last_seq, 'agent_id', r.agent_id, 'status', r.status, 'locale', r.locale,
             'shopper_id', r.shopper_id, 'identified', r.identified, 'history', past));
         -- Notification lines as src/store/notify.rs encodes them, packed below its limit.
@@ -68,6 +91,6 @@ BEGIN
     IF position(E'\n' IN note) > 0 THEN
         PERFORM pg_notify(channel, note);
     END IF;
-    RETURN answered::text;
+    RETURN array_to_json(results)::text;
 END
 $$;

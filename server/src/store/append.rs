@@ -253,7 +253,7 @@ const RETURNED: [Kind; 6] = [Kind::Int, Kind::Text, Kind::Text, Kind::Text, Kind
 
 /// Why an append wrote nothing: a repeat of a stored event (only the owner's own), a status or
 /// claim condition, another shopper's conversation, or no such conversation.
-pub(crate) async fn why_not<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
+async fn why_not<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
     let id = a.conversation_id.as_str();
     if let Some(client_id) = &a.client_id {
         let mut q = Sql::new("SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id WHERE e.conversation_id = ");
@@ -361,10 +361,13 @@ impl Payload {
     }
 }
 
-/// One statement (PostgreSQL) for the common append: the conditional UPDATE, the event's
-/// INSERT with its payload completed in SQL, the `reply_due` marks and the assistant's history,
-/// then the handoff rows, if any, as their own statements. Writes exactly what the
-/// statement-by-statement path writes (`tests/api` runs on both).
+/// One statement (PostgreSQL) for an append: the conditional UPDATE, the event's INSERT with its
+/// payload completed in SQL, and the answered question's `reply_due` mark; then, as statements of
+/// their own, what must see rows another instance may have committed while this statement waited
+/// for the conversation's row (every part of one statement reads with the snapshot it began
+/// with): the marks of a conversation leaving the assistant, the assistant's history, and the
+/// handoff rows. Writes exactly what the statement-by-statement path writes (`tests/api` runs on
+/// both). Plain messages usually go through `pg_batch.rs` instead.
 async fn apply_fused<T: Tx>(tx: &mut T, a: &Append, released_from: Option<String>, now: i64, payload: &Payload) -> StoreResult<(Appended, Option<Committed>)> {
     let id = a.conversation_id.as_str();
     let shopper_question = matches!(&a.event, Event::Message { message } if message.author == Author::Shopper);
@@ -376,31 +379,21 @@ async fn apply_fused<T: Tx>(tx: &mut T, a: &Append, released_from: Option<String
     sql.push(", ").bind(Arg::Int(now));
     sql.push(if shopper_question { ", CASE WHEN u.status = 'assistant' THEN 1 ELSE 0 END FROM u)" } else { ", 0 FROM u)" });
     if let Some(question) = answered_question(&a.event, a.client_id.as_deref()) {
+        // The question was committed before its reply was computed: visible to this snapshot.
         sql.push(", r AS (UPDATE events SET reply_due = 0 WHERE conversation_id = ").bind(Arg::Text(id.into()));
         sql.push(" AND seq = ").bind(Arg::Int(question)).push(" AND EXISTS (SELECT 1 FROM u))");
     }
-    if a.change.state.is_some() {
-        sql.push(", s AS (UPDATE events SET reply_due = 0 WHERE conversation_id = ").bind(Arg::Text(id.into())).push(" AND (reply_due = 1) IS TRUE");
-        sql.push(" AND EXISTS (SELECT 1 FROM u WHERE u.status <> 'assistant'))");
+    sql.push(" SELECT u.last_seq, u.agent_id, u.status, u.locale, u.shopper_id, u.identified FROM u");
+    let Some(row) = tx.row(&sql, &RETURNED).await? else { return why_not(tx, a).await };
+    let (seq, event, mut after, committed) = stored(a, row, released_from)?;
+    if a.change.state.is_some() && after.status != Status::Assistant {
+        let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE conversation_id = ");
+        q.bind(Arg::Text(id.into())).push(" AND (reply_due = 1) IS TRUE");
+        tx.execute(&q).await?;
     }
-    sql.push(" SELECT u.last_seq, u.agent_id, u.status, u.locale, u.shopper_id, u.identified");
-    let history = a.history.filter(|_| shopper_question);
-    if let Some(limit) = history {
-        // The messages before this one, newest first, as a JSON array of their payloads; only
-        // when the question is due a reply (NULL otherwise).
-        sql.push(", CASE WHEN u.status = 'assistant' THEN (SELECT COALESCE(json_agg(h.payload ORDER BY h.seq DESC), '[]')::text FROM (SELECT payload, seq FROM events WHERE conversation_id = ");
-        sql.bind(Arg::Text(id.into())).push(" AND seq < u.last_seq AND kind = 'message' ORDER BY seq DESC LIMIT ").bind(Arg::Int(limit)).push(") h) END");
-    }
-    sql.push(" FROM u");
-    let mut kinds = RETURNED.to_vec();
-    if history.is_some() {
-        kinds.push(Kind::Text);
-    }
-    let Some(mut row) = tx.row(&sql, &kinds).await? else { return why_not(tx, a).await };
-    let past = if history.is_some() { row.pop().map(Value::opt_text).transpose()?.flatten() } else { None };
-    let (_, event, mut after, committed) = stored(a, row, released_from)?;
-    if let Some(json) = past.filter(|_| is_due(&event, &after)) {
-        after.history = Some(History(serde_json::from_str(&json)?));
+    if let Some(limit) = a.history.filter(|_| is_due(&event, &after)) {
+        let q = Sql::prepared(super::conversations::HISTORY_SQL, vec![Arg::Text(id.into()), Arg::Int(seq), Arg::Int(limit)]);
+        after.history = Some(History(tx.texts(&q).await?));
     }
     handoff_rows(tx, id, &a.change, now).await?;
     Ok((Appended::New(event, after), Some(committed)))

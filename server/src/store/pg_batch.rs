@@ -10,9 +10,9 @@ use sqlx::{AnyPool, Row};
 use tandem_protocol::{Author, Event};
 
 use super::append::{self, Append, Appended, History, Payload};
-use super::exec::{SqlxTx, Value};
+use super::exec::Value;
 use super::writer::{Creation, Write, Written};
-use super::{notify, StoreError, StoreResult};
+use super::{notify, Status, StoreError, StoreResult};
 
 /// Whether a write is a new conversation or a plain message: no state change, assignment, queue
 /// entry, handoff mark, claim, contact, rating or locale.
@@ -130,12 +130,17 @@ impl<'a> Item<'a> {
 }
 
 /// What the function returns for a write: `true` for a conversation created, the row for a
-/// message stored, `null` for a message not written.
+/// message stored, or why a message was not written.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Outcome {
     Created(bool),
     Stored(Stored),
+    /// The idempotency key was used before: the payload stored then.
+    Duplicate { duplicate: String },
+    /// The conversation's status did not allow it (or it is another shopper's).
+    Refused { refused: String },
+    Missing { missing: bool },
 }
 
 /// What the function returns for a message it stored.
@@ -150,10 +155,10 @@ struct Stored {
     history: Option<Vec<String>>,
 }
 
-/// Commits plain messages (see [`plain`]) in one statement; for each, what the other path
-/// returns. A message that was not written is explained by reads after the commit (a duplicate,
-/// a status, another shopper's conversation, a missing one), as its own transaction would have.
-pub(crate) async fn commit(pool: &AnyPool, writes: &[&Write]) -> StoreResult<Vec<Written>> {
+/// Commits new conversations and plain messages (see [`plain`]) in one statement. `Err` only when
+/// nothing was committed (the caller may then retry each write alone); once the statement has
+/// returned, every write gets its own result, so a write that is committed is never written again.
+pub(crate) async fn commit(pool: &AnyPool, writes: &[&Write]) -> StoreResult<Vec<StoreResult<Written>>> {
     let now = super::now_ms();
     let entries = writes
         .iter()
@@ -169,44 +174,46 @@ pub(crate) async fn commit(pool: &AnyPool, writes: &[&Write]) -> StoreResult<Vec
         .bind(notify::instance_id())
         .fetch_one(pool)
         .await?;
-    let outcomes: Vec<Option<Outcome>> = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
-    if outcomes.len() != writes.len() {
-        return Err(StoreError::Corrupt(format!("{} writes, {} results", writes.len(), outcomes.len())));
-    }
-    let mut out = Vec::with_capacity(writes.len());
-    for (w, outcome) in writes.iter().zip(outcomes) {
-        let a = match (w, outcome) {
-            (Write::Create(_), Some(Outcome::Created(true))) => {
-                out.push(Written::Created);
-                continue;
+    // Committed: from here on, errors are per write.
+    let outcomes = row.try_get::<String, _>(0).map_err(StoreError::from).and_then(|json| Ok(serde_json::from_str::<Vec<Option<Outcome>>>(&json)?));
+    let outcomes = match outcomes {
+        Ok(o) if o.len() == writes.len() => o,
+        Ok(o) => return Ok(corrupt_all(writes.len(), &format!("{} writes, {} results", writes.len(), o.len()))),
+        Err(e) => return Ok(corrupt_all(writes.len(), &format!("the batch's results: {e}"))),
+    };
+    Ok(writes.iter().zip(outcomes).map(|(w, outcome)| written(w, outcome)).collect())
+}
+
+fn corrupt_all(n: usize, why: &str) -> Vec<StoreResult<Written>> {
+    (0..n).map(|_| Err(StoreError::Corrupt(why.to_string()))).collect()
+}
+
+/// One write's result, as the statement-by-statement path returns it.
+fn written(w: &Write, outcome: Option<Outcome>) -> StoreResult<Written> {
+    let a = match (w, outcome) {
+        (Write::Create(_), Some(Outcome::Created(true))) => return Ok(Written::Created),
+        (Write::Create(c), _) => return Err(StoreError::Corrupt(format!("creating {} returned something else", c.id))),
+        (Write::Append(a), outcome) => (a, outcome),
+    };
+    match a {
+        (a, Some(Outcome::Stored(s))) => {
+            let row = vec![
+                Value::Int(s.seq),
+                s.agent_id.map_or(Value::Null, Value::Text),
+                Value::Text(s.status),
+                Value::Text(s.locale),
+                Value::Text(s.shopper_id),
+                Value::Int(s.identified),
+            ];
+            let (_, event, mut after, committed) = append::stored(a, row, None)?;
+            if append::is_due(&event, &after) {
+                after.history = s.history.map(History);
             }
-            (Write::Append(a), outcome) => (a, outcome),
-            (Write::Create(c), other) => return Err(StoreError::Corrupt(format!("creating {} returned {}", c.id, other.is_some()))),
-        };
-        let (a, s) = match a {
-            (a, Some(Outcome::Stored(s))) => (a, s),
-            (a, Some(Outcome::Created(_))) => return Err(StoreError::Corrupt(format!("a message to {} came back as a creation", a.conversation_id))),
-            (a, None) => {
-                let mut tx = pool.begin().await?;
-                let (appended, _) = append::why_not(&mut SqlxTx(&mut tx, true), a).await?;
-                tx.rollback().await?;
-                out.push(Written::Append(appended, None));
-                continue;
-            }
-        };
-        let row = vec![
-            Value::Int(s.seq),
-            s.agent_id.map_or(Value::Null, Value::Text),
-            Value::Text(s.status),
-            Value::Text(s.locale),
-            Value::Text(s.shopper_id),
-            Value::Int(s.identified),
-        ];
-        let (_, event, mut after, committed) = append::stored(a, row, None)?;
-        if append::is_due(&event, &after) {
-            after.history = s.history.map(History);
+            Ok(Written::Append(Appended::New(event, after), Some(committed)))
         }
-        out.push(Written::Append(Appended::New(event, after), Some(committed)));
+        (_, Some(Outcome::Duplicate { duplicate })) => Ok(Written::Append(Appended::Duplicate(serde_json::from_str(&duplicate)?), None)),
+        (_, Some(Outcome::Refused { refused })) => Ok(Written::Append(Appended::Refused(Status::parse(&refused)?), None)),
+        (_, Some(Outcome::Missing { missing: true })) => Ok(Written::Append(Appended::Missing, None)),
+        (a, _) => Err(StoreError::Corrupt(format!("a message to {} came back without its outcome", a.conversation_id))),
     }
-    Ok(out)
 }

@@ -166,6 +166,25 @@ type Pending = (Write, oneshot::Sender<StoreResult<Written>>);
 
 async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>) {
     let appends: Vec<&Write> = batch.iter().map(|(a, _)| a).collect();
+    // PostgreSQL: new conversations and plain messages in one statement (`pg_batch.rs`).
+    if let Engine::Sqlx(pool, Backend::Postgres) = engine {
+        if appends.iter().all(|w| super::pg_batch::plain(w)) {
+            match super::pg_batch::commit(pool, &appends).await {
+                Ok(results) => {
+                    for ((_, done), result) in batch.into_iter().zip(results) {
+                        if let Ok(Written::Append(_, Some(c))) = &result {
+                            on_commit(c);
+                        }
+                        let _ = done.send(result);
+                    }
+                    return;
+                }
+                // Nothing was committed: the writes go the other way below (one by one if the
+                // shared transaction fails too).
+                Err(e) => tracing::debug!(error = %e, size = batch.len(), "a batch statement failed; committing it statement by statement"),
+            }
+        }
+    }
     match apply_in_one_transaction(engine, &appends).await {
         Ok(results) => finish(on_commit, batch, results),
         Err(e) if batch.len() == 1 => {
@@ -200,9 +219,6 @@ async fn apply_in_one_transaction(engine: &Engine, appends: &[&Write]) -> StoreR
         Engine::Sqlite(w) => return w.apply(appends.iter().map(|a| (*a).clone()).collect()).await,
         Engine::Sqlx(pool, backend) => (pool, *backend),
     };
-    if backend == Backend::Postgres && appends.iter().all(|w| super::pg_batch::plain(w)) {
-        return super::pg_batch::commit(pool, appends).await;
-    }
     let mut tx = pool.begin().await?;
     let mut out = Vec::with_capacity(appends.len());
     for a in appends {

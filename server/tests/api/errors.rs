@@ -15,6 +15,8 @@ async fn empty_and_over_long_text_are_422_naming_the_field() {
     // Exactly at the limit is fine.
     assert_eq!(app.send(&token, &conv, "c-3", &"a".repeat(2000)).await.status(), StatusCode::CREATED);
     assert_error(app.send(&token, &conv, "bad id!", "hi").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_client_id").await;
+    // A NUL character (PostgreSQL cannot store one; it would fail the writer's whole batch).
+    assert_error(app.send(&token, &conv, "c-4", "hi\u{0}there").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_text").await;
     // Nothing invalid was stored.
     let c = app.wait_for_messages(&token, &conv, 1).await;
     assert_eq!(c["messages"][0]["client_id"], "c-3");
