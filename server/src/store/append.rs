@@ -165,7 +165,7 @@ pub fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-fn set_seq(event: &mut Event, seq: u64) {
+pub(super) fn set_seq(event: &mut Event, seq: u64) {
     match event {
         Event::Message { message } => message.seq = seq,
         Event::State { seq: s, .. } => *s = seq,
@@ -226,8 +226,8 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
     }
     let now = now_ms();
     if tx.fuses() {
-        if let Some(payload) = Payload::split(&a.event)? {
-            return apply_fused(tx, a, released_from, now, &payload).await;
+        if let Some(payload) = super::fused::Payload::split(&a.event)? {
+            return super::fused::apply(tx, a, released_from, now, &payload).await;
         }
     }
     let sql = update_statement(a, now)?;
@@ -249,11 +249,11 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
 }
 
 /// The columns the conditional UPDATE returns (see [`update_statement`]).
-const RETURNED: [Kind; 6] = [Kind::Int, Kind::Text, Kind::Text, Kind::Text, Kind::Text, Kind::Int];
+pub(super) const RETURNED: [Kind; 6] = [Kind::Int, Kind::Text, Kind::Text, Kind::Text, Kind::Text, Kind::Int];
 
 /// Why an append wrote nothing: a repeat of a stored event (only the owner's own), a status or
 /// claim condition, another shopper's conversation, or no such conversation.
-async fn why_not<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
+pub(super) async fn why_not<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appended, Option<Committed>)> {
     let id = a.conversation_id.as_str();
     if let Some(client_id) = &a.client_id {
         let mut q = Sql::new("SELECT e.payload FROM events e JOIN conversations c ON c.id = e.conversation_id WHERE e.conversation_id = ");
@@ -301,7 +301,7 @@ pub(crate) fn is_due(event: &Event, after: &After) -> bool {
 }
 
 /// The handoff row an append opens or marks, if any.
-async fn handoff_rows<T: Tx>(tx: &mut T, id: &str, c: &Change, now: i64) -> StoreResult<()> {
+pub(super) async fn handoff_rows<T: Tx>(tx: &mut T, id: &str, c: &Change, now: i64) -> StoreResult<()> {
     if c.enqueue.is_some() {
         let mut q = Sql::new("INSERT INTO handoffs (conversation_id, reason, queued_at) SELECT id, COALESCE(handoff_reason, 'requested'), ");
         q.bind(Arg::Int(now)).push(" FROM conversations WHERE id = ").bind(Arg::Text(id.into()));
@@ -333,72 +333,6 @@ async fn handoff_rows<T: Tx>(tx: &mut T, id: &str, c: &Change, now: i64) -> Stor
     Ok(())
 }
 
-/// An event's stored JSON cut around its sequence number: `prefix`, the number, `suffix` is
-/// exactly `serde_json::to_string` of the event carrying that number, so a statement that takes
-/// the number can write the payload itself.
-#[derive(Debug, PartialEq)]
-pub(crate) struct Payload {
-    pub prefix: String,
-    pub suffix: String,
-}
-
-impl Payload {
-    /// `None` for an event without a sequence number (never stored).
-    pub(crate) fn split(event: &Event) -> StoreResult<Option<Payload>> {
-        if matches!(event, Event::Typing { .. }) {
-            return Ok(None);
-        }
-        let mut zero = event.clone();
-        set_seq(&mut zero, 0);
-        let json = serde_json::to_string(&zero)?;
-        // The event's own `"seq":` is the first: the fields serialised before it are strings (a
-        // quote inside a string is escaped, so the key cannot appear there), and everything
-        // nested comes after it.
-        const KEY: &str = "\"seq\":0";
-        let Some(at) = json.find(KEY) else { return Ok(None) };
-        let end = at + KEY.len();
-        Ok(Some(Payload { prefix: json[..end - 1].to_string(), suffix: json[end..].to_string() }))
-    }
-}
-
-/// One statement (PostgreSQL) for an append: the conditional UPDATE, the event's INSERT with its
-/// payload completed in SQL, and the answered question's `reply_due` mark; then, as statements of
-/// their own, what must see rows another instance may have committed while this statement waited
-/// for the conversation's row (every part of one statement reads with the snapshot it began
-/// with): the marks of a conversation leaving the assistant, the assistant's history, and the
-/// handoff rows. Writes exactly what the statement-by-statement path writes (`tests/api` runs on
-/// both). Plain messages usually go through `pg_batch.rs` instead.
-async fn apply_fused<T: Tx>(tx: &mut T, a: &Append, released_from: Option<String>, now: i64, payload: &Payload) -> StoreResult<(Appended, Option<Committed>)> {
-    let id = a.conversation_id.as_str();
-    let shopper_question = matches!(&a.event, Event::Message { message } if message.author == Author::Shopper);
-    let mut sql = Sql::new("WITH u AS (");
-    push_update(&mut sql, a, now)?;
-    sql.push("), i AS (INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at, reply_due) SELECT ");
-    sql.bind(Arg::Text(id.into())).push(", u.last_seq, ").bind(Arg::Text(a.event.name().into())).push(", ").bind(Arg::OptText(a.client_id.clone()));
-    sql.push(", ").bind(Arg::Text(payload.prefix.clone())).push(" || u.last_seq::text || ").bind(Arg::Text(payload.suffix.clone()));
-    sql.push(", ").bind(Arg::Int(now));
-    sql.push(if shopper_question { ", CASE WHEN u.status = 'assistant' THEN 1 ELSE 0 END FROM u)" } else { ", 0 FROM u)" });
-    if let Some(question) = answered_question(&a.event, a.client_id.as_deref()) {
-        // The question was committed before its reply was computed: visible to this snapshot.
-        sql.push(", r AS (UPDATE events SET reply_due = 0 WHERE conversation_id = ").bind(Arg::Text(id.into()));
-        sql.push(" AND seq = ").bind(Arg::Int(question)).push(" AND EXISTS (SELECT 1 FROM u))");
-    }
-    sql.push(" SELECT u.last_seq, u.agent_id, u.status, u.locale, u.shopper_id, u.identified FROM u");
-    let Some(row) = tx.row(&sql, &RETURNED).await? else { return why_not(tx, a).await };
-    let (seq, event, mut after, committed) = stored(a, row, released_from)?;
-    if a.change.state.is_some() && after.status != Status::Assistant {
-        let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE conversation_id = ");
-        q.bind(Arg::Text(id.into())).push(" AND (reply_due = 1) IS TRUE");
-        tx.execute(&q).await?;
-    }
-    if let Some(limit) = a.history.filter(|_| is_due(&event, &after)) {
-        let q = Sql::prepared(super::conversations::HISTORY_SQL, vec![Arg::Text(id.into()), Arg::Int(seq), Arg::Int(limit)]);
-        after.history = Some(History(tx.texts(&q).await?));
-    }
-    handoff_rows(tx, id, &a.change, now).await?;
-    Ok((Appended::New(event, after), Some(committed)))
-}
-
 /// What a message leaves on its conversation's row for lists: a shopper's text, shortened, as
 /// the preview; an assistant reply's topic.
 pub(crate) fn for_lists(event: &Event) -> (Option<String>, Option<String>) {
@@ -425,7 +359,7 @@ fn update_statement(a: &Append, now: i64) -> StoreResult<Sql> {
 }
 
 /// Appends the conditional UPDATE (see [`update_statement`]) to `sql`.
-fn push_update(sql: &mut Sql, a: &Append, now: i64) -> StoreResult<()> {
+pub(super) fn push_update(sql: &mut Sql, a: &Append, now: i64) -> StoreResult<()> {
     let id = a.conversation_id.as_str();
     let c = &a.change;
     sql.push("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ");
@@ -520,100 +454,4 @@ async fn replies_due<T: Tx>(tx: &mut T, id: &str, event: &Event, client_id: Opti
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn message(id: &str, client_id: Option<&str>, text: &str, seq: u64) -> Event {
-        Event::Message {
-            message: tandem_protocol::Message {
-                id: id.into(),
-                client_id: client_id.map(str::to_string),
-                seq,
-                author: Author::Shopper,
-                author_name: None,
-                text: text.into(),
-                blocks: vec![],
-                created_at: "2026-11-30T00:00:00Z".into(),
-                meta: None,
-            },
-        }
-    }
-
-    /// The payload a fused append writes is byte for byte the one the other path writes, even
-    /// when ids and text contain what the cut looks for.
-    #[test]
-    fn a_payload_cut_at_its_sequence_number_joins_to_the_stored_json() {
-        let tricky = r#"x","seq":0,"y":"\"seq\":0"#;
-        let events = [
-            message("m1", None, "hello", 0),
-            message(tricky, Some(tricky), tricky, 0),
-            message("m2", Some("\"seq\":0"), "\"seq\":0", 0),
-            Event::State { seq: 0, state: tandem_protocol::ConversationState::Assistant },
-        ];
-        for event in events {
-            let payload = Payload::split(&event).unwrap().expect("a stored event has a sequence number");
-            for seq in [1u64, 7, 12_345] {
-                let mut numbered = event.clone();
-                set_seq(&mut numbered, seq);
-                assert_eq!(format!("{}{seq}{}", payload.prefix, payload.suffix), serde_json::to_string(&numbered).unwrap());
-            }
-        }
-        assert_eq!(Payload::split(&Event::Typing { author: Author::Assistant, active: true }).unwrap(), None);
-    }
-
-    /// On PostgreSQL (`TANDEM_TEST_DATABASE_URL`; skipped otherwise): the conditional UPDATE
-    /// finds its row through the primary key even in the plan PostgreSQL keeps for a prepared
-    /// statement, made here while the table is new, as on a fresh deployment.
-    #[tokio::test]
-    async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
-        use sqlx::{Connection, Row};
-        let Some(admin) = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
-            eprintln!("skipped: set TANDEM_TEST_DATABASE_URL to a PostgreSQL server (scripts/test.sh does)");
-            return;
-        };
-        let name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
-        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
-        let store = crate::store::Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
-        let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut db).await.unwrap();
-
-        let question = Append {
-            client_id: Some("c-1".into()),
-            only_if: vec![Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply],
-            owner: Some(Owner { shopper_id: "s-1".into(), merchant_id: "m-1".into() }),
-            below_seq: Some(1000),
-            ..Append::event("c1", message("m1", Some("c-1"), "hello", 0))
-        };
-        let reply = Append { client_id: Some("assistant:1".into()), only_if: vec![Status::Assistant], ..Append::event("c1", message("m2", None, "hi", 0)) };
-        let by_agent = Append { held_by: Some("a-1".into()), ..Append::event("c1", message("m3", None, "hi", 0)) };
-        for (i, append) in [question, reply, by_agent].iter().enumerate() {
-            let sql = update_statement(append, 1).unwrap();
-            sqlx::query(&format!("PREPARE s{i} AS {}", sql.text)).execute(&mut db).await.unwrap();
-            let literals: Vec<String> = sql
-                .args()
-                .iter()
-                .map(|a| match a {
-                    Arg::Int(n) => n.to_string(),
-                    Arg::Text(t) | Arg::OptText(Some(t)) => format!("'{}'", t.replace('\'', "''")),
-                    Arg::OptText(None) => "NULL".into(),
-                })
-                .collect();
-            let rows = sqlx::query(&format!("EXPLAIN EXECUTE s{i}({})", literals.join(", "))).fetch_all(&mut db).await.unwrap();
-            let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>(0)).collect();
-            let plan = plan.join("\n");
-            assert!(plan.contains("Index Scan using conversations_pkey on conversations"), "append {i}:\n{plan}");
-            assert!(!plan.contains("conversations_status") && !plan.contains("conversations_activity") && !plan.contains("conversations_shopper") && !plan.contains("conversations_agent"), "append {i}:\n{plan}");
-        }
-        drop(store);
-        db.close().await.ok();
-        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).await.unwrap();
-    }
-
-    #[test]
-    fn long_text_is_shortened_with_an_ellipsis() {
-        assert_eq!(shorten("abc", 5), "abc");
-        assert_eq!(shorten("abcdefgh", 5), "abcd…");
-    }
-}
+mod tests;

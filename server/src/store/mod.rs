@@ -17,6 +17,7 @@ mod email;
 mod exec;
 mod history;
 mod floor;
+mod fused;
 mod ledger;
 mod merchants;
 mod metrics;

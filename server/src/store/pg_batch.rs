@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 use tandem_protocol::{Author, Event};
 
-use super::append::{self, Append, Appended, History, Payload};
+use super::append::{self, Append, Appended, History};
+use super::fused::Payload;
 use super::exec::Value;
 use super::writer::{Creation, Write, Written};
 use super::{notify, Status, StoreError, StoreResult};

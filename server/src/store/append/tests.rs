@@ -1,0 +1,98 @@
+//! The append path's unit tests (the PostgreSQL ones run when `TANDEM_TEST_DATABASE_URL` is set).
+
+use super::*;
+use crate::store::fused::Payload;
+
+fn message(id: &str, client_id: Option<&str>, text: &str, seq: u64) -> Event {
+    Event::Message {
+        message: tandem_protocol::Message {
+            id: id.into(),
+            client_id: client_id.map(str::to_string),
+            seq,
+            author: Author::Shopper,
+            author_name: None,
+            text: text.into(),
+            blocks: vec![],
+            created_at: "2026-11-30T00:00:00Z".into(),
+            meta: None,
+        },
+    }
+}
+
+/// The payload a fused append writes is byte for byte the one the other path writes, even
+/// when ids and text contain what the cut looks for.
+#[test]
+fn a_payload_cut_at_its_sequence_number_joins_to_the_stored_json() {
+    let tricky = r#"x","seq":0,"y":"\"seq\":0"#;
+    let events = [
+        message("m1", None, "hello", 0),
+        message(tricky, Some(tricky), tricky, 0),
+        message("m2", Some("\"seq\":0"), "\"seq\":0", 0),
+        Event::State { seq: 0, state: tandem_protocol::ConversationState::Assistant },
+    ];
+    for event in events {
+        let payload = Payload::split(&event).unwrap().expect("a stored event has a sequence number");
+        for seq in [1u64, 7, 12_345] {
+            let mut numbered = event.clone();
+            set_seq(&mut numbered, seq);
+            assert_eq!(format!("{}{seq}{}", payload.prefix, payload.suffix), serde_json::to_string(&numbered).unwrap());
+        }
+    }
+    assert_eq!(Payload::split(&Event::Typing { author: Author::Assistant, active: true }).unwrap(), None);
+}
+
+/// On PostgreSQL (`TANDEM_TEST_DATABASE_URL`; skipped otherwise): the conditional UPDATE
+/// finds its row through the primary key even in the plan PostgreSQL keeps for a prepared
+/// statement, made here while the table is new, as on a fresh deployment.
+#[tokio::test]
+async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
+    use sqlx::{Connection, Row};
+    let Some(admin) = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("skipped: set TANDEM_TEST_DATABASE_URL to a PostgreSQL server (scripts/test.sh does)");
+        return;
+    };
+    let name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
+    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
+    let store = crate::store::Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut db).await.unwrap();
+
+    let question = Append {
+        client_id: Some("c-1".into()),
+        only_if: vec![Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply],
+        owner: Some(Owner { shopper_id: "s-1".into(), merchant_id: "m-1".into() }),
+        below_seq: Some(1000),
+        ..Append::event("c1", message("m1", Some("c-1"), "hello", 0))
+    };
+    let reply = Append { client_id: Some("assistant:1".into()), only_if: vec![Status::Assistant], ..Append::event("c1", message("m2", None, "hi", 0)) };
+    let by_agent = Append { held_by: Some("a-1".into()), ..Append::event("c1", message("m3", None, "hi", 0)) };
+    for (i, append) in [question, reply, by_agent].iter().enumerate() {
+        let sql = update_statement(append, 1).unwrap();
+        sqlx::query(&format!("PREPARE s{i} AS {}", sql.text)).execute(&mut db).await.unwrap();
+        let literals: Vec<String> = sql
+            .args()
+            .iter()
+            .map(|a| match a {
+                Arg::Int(n) => n.to_string(),
+                Arg::Text(t) | Arg::OptText(Some(t)) => format!("'{}'", t.replace('\'', "''")),
+                Arg::OptText(None) => "NULL".into(),
+            })
+            .collect();
+        let rows = sqlx::query(&format!("EXPLAIN EXECUTE s{i}({})", literals.join(", "))).fetch_all(&mut db).await.unwrap();
+        let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>(0)).collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains("Index Scan using conversations_pkey on conversations"), "append {i}:\n{plan}");
+        assert!(!plan.contains("conversations_status") && !plan.contains("conversations_activity") && !plan.contains("conversations_shopper") && !plan.contains("conversations_agent"), "append {i}:\n{plan}");
+    }
+    drop(store);
+    db.close().await.ok();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).await.unwrap();
+}
+
+#[test]
+fn long_text_is_shortened_with_an_ellipsis() {
+    assert_eq!(shorten("abc", 5), "abc");
+    assert_eq!(shorten("abcdefgh", 5), "abcd…");
+}
