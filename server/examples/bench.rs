@@ -3,7 +3,7 @@
 //!   - the database's own single-row commit rate on the same disk (the reference),
 //!   - messages stored and answered per second, and reply latency p50/p99, with 1, 100 and 1,000
 //!     concurrent shoppers (each sends a question, waits for the assistant's answer on its live
-//!     stream, sends the next; a new conversation every 8 questions),
+//!     stream, sends the next; a new conversation, and a new stream, every 4 questions),
 //!   - delivery to N open streams (default 10,000): one message to every conversation at once,
 //!     time until its stream has shown the message and the reply, p50/p99,
 //!   - server memory per open stream (RSS growth while the streams open, divided by their number).
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use reqwest::Client;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::Connection;
 
 mod common;
@@ -124,28 +124,31 @@ async fn new_conversation(client: &Client, base: &str, token: &str) -> String {
 }
 
 /// Follows a conversation's stream, reporting the sequence number of each assistant message.
+/// The generator shares the cores with the server, so it reads frames as bytes and parses only the
+/// sequence number of the assistant's messages.
 fn follow(client: &Client, s: &Shopper, on_reply: impl Fn(u64) + Send + 'static) -> tokio::task::JoinHandle<()> {
     let req = client.get(format!("{}/v1/conversations/{}/events", s.base, s.conversation)).bearer_auth(&s.token);
     tokio::spawn(async move {
         let Ok(res) = req.send().await else { return };
         let mut body = res.bytes_stream();
-        let mut buf = String::new();
+        let mut buf: Vec<u8> = Vec::new();
+        let frame_end = memchr::memmem::Finder::new(b"\n\n");
+        let assistant = memchr::memmem::Finder::new(b"\"author\":\"assistant\"");
         while let Some(Ok(chunk)) = body.next().await {
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buf.find("\n\n") {
-                let frame: String = buf.drain(..end + 2).collect();
-                // Only the assistant's messages are read (the generator shares the cores with the
-                // server, so it parses no more than it needs).
-                if !frame.contains("event: message") || !frame.contains("\"author\":\"assistant\"") {
+            buf.extend_from_slice(&chunk);
+            let mut start = 0;
+            while let Some(end) = frame_end.find(&buf[start..]) {
+                let frame = &buf[start..start + end];
+                start += end + 2;
+                if !frame.starts_with(b"event: message\n") || assistant.find(frame).is_none() {
                     continue;
                 }
-                let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) else { continue };
-                if let Ok(v) = serde_json::from_str::<Value>(data) {
-                    if v["message"]["author"] == "assistant" {
-                        on_reply(v["message"]["seq"].as_u64().unwrap_or(0));
-                    }
+                let Some(data) = frame.split(|&b| b == b'\n').find_map(|l| l.strip_prefix(b"data: ")) else { continue };
+                if let Ok(f) = serde_json::from_slice::<Ack>(data) {
+                    on_reply(f.message.seq);
                 }
             }
+            buf.drain(..start);
         }
     })
 }
@@ -198,22 +201,29 @@ async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadRes
                 });
                 // Every question of this conversation on one stream.
                 let round = k;
+                let messages_url = format!("{}/v1/conversations/{}/messages", s.base, s.conversation);
+                let bearer = format!("Bearer {}", s.token);
                 for (q, question) in QUESTIONS.iter().enumerate() {
                     if Instant::now() >= until {
                         break;
                     }
                     let t0 = Instant::now();
+                    // The body written out, not built as a JSON value (both strings need no escaping).
                     let res = client
-                        .post(format!("{}/v1/conversations/{}/messages", s.base, s.conversation))
-                        .bearer_auth(&s.token)
-                        .json(&json!({"client_id": format!("q{round}-{q}"), "text": question}))
+                        .post(&messages_url)
+                        .header(reqwest::header::AUTHORIZATION, &bearer)
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(format!(r#"{{"client_id":"q{round}-{q}","text":"{question}"}}"#))
                         .send()
                         .await;
                     let Ok(res) = res else { break };
                     if res.status() != 201 {
                         break;
                     }
-                    let ack: Ack = res.json().await.unwrap_or_default();
+                    let ack: Ack = match res.bytes().await {
+                        Ok(b) => serde_json::from_slice(&b).unwrap_or_default(),
+                        Err(_) => Ack::default(),
+                    };
                     stored.fetch_add(1, Ordering::Relaxed);
                     let seq = ack.message.seq;
                     loop {

@@ -5,6 +5,9 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use tandem_server::{admin, Config};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "tandem-server", about = "The Tandem API server")]
 struct Cli {
