@@ -319,7 +319,7 @@ impl Store {
     /// activity is before `cutoff_ms`. Returns how many conversations went.
     pub async fn delete_conversations_before(&self, cutoff_ms: i64, limit: i64) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query("SELECT id FROM conversations WHERE updated_at < $1 ORDER BY updated_at LIMIT $2")
+        let rows = sqlx::query("SELECT id FROM conversations WHERE active_minute <= $1 / 60000 AND updated_at < $1 ORDER BY active_minute LIMIT $2")
             .bind(cutoff_ms)
             .bind(limit)
             .fetch_all(&mut *tx)
@@ -338,7 +338,7 @@ impl Store {
     /// Retention: forgets contact details (email addresses) left on conversations whose last
     /// activity is before `cutoff_ms`.
     pub async fn clear_contacts_before(&self, cutoff_ms: i64) -> StoreResult<u64> {
-        let done = sqlx::query("UPDATE conversations SET contact = NULL WHERE contact IS NOT NULL AND updated_at < $1").bind(cutoff_ms).execute(&self.pool).await?;
+        let done = sqlx::query("UPDATE conversations SET contact = NULL WHERE contact IS NOT NULL AND active_minute <= $1 / 60000 AND updated_at < $1").bind(cutoff_ms).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 
@@ -397,4 +397,54 @@ async fn exec(tx: &mut Transaction<'static, Any>, sql: &str, id: &str) -> StoreR
 async fn hashes(tx: &mut Transaction<'static, Any>, sql: &str, id: &str) -> StoreResult<Vec<String>> {
     let rows = sqlx::query(sql).bind(id).fetch_all(&mut **tx).await?;
     rows.iter().map(|r| col(r, 0)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sqlx::Connection;
+
+    use super::*;
+
+    /// Retention finds conversations through the index on the minute of their last activity, yet
+    /// keeps the exact cut: within one minute, a conversation last active a millisecond before the
+    /// cutoff goes and one active at the cutoff stays (SQLite, and PostgreSQL when
+    /// `TANDEM_TEST_DATABASE_URL` is set).
+    #[tokio::test]
+    async fn retention_cuts_at_the_millisecond_within_a_minute() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut urls = vec![format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())];
+        let admin = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+        let pg_name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
+        if let Some(admin) = &admin {
+            sqlx::query(&format!("CREATE DATABASE {pg_name}")).execute(&mut sqlx::PgConnection::connect(admin).await.unwrap()).await.unwrap();
+            urls.push(format!("{}/{pg_name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)));
+        }
+        for url in urls {
+            let store = Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
+            let cutoff = 29_000_000i64 * 60_000 + 30_000;
+            sqlx::query("INSERT INTO merchants (id, name, provider_name, theme) VALUES ('m-1', 'M', 'P', '{}')").execute(&store.pool).await.unwrap();
+            for (id, at) in [("before", cutoff - 1), ("at", cutoff), ("minute-before", cutoff - 60_000)] {
+                sqlx::query(
+                    "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, contact, created_at, updated_at)
+                     VALUES ($1, 's-1', 'm-1', 0, 'resolved', 'resolved', 'a@example.org', $2, $2)",
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+            }
+            assert_eq!(store.clear_contacts_before(cutoff).await.unwrap(), 2, "{url}");
+            assert_eq!(store.delete_conversations_before(cutoff, 10).await.unwrap(), 2, "{url}");
+            let left: Vec<String> = sqlx::query("SELECT id FROM conversations").fetch_all(&store.pool).await.unwrap().iter().map(|r| col(r, 0).unwrap()).collect();
+            assert_eq!(left, ["at"], "{url}");
+            let contact: Option<String> = col(&sqlx::query("SELECT contact FROM conversations").fetch_one(&store.pool).await.unwrap(), 0).unwrap();
+            assert_eq!(contact.as_deref(), Some("a@example.org"), "{url}");
+        }
+        if let Some(admin) = &admin {
+            sqlx::query(&format!("DROP DATABASE {pg_name} WITH (FORCE)")).execute(&mut sqlx::PgConnection::connect(admin).await.unwrap()).await.unwrap();
+        }
+    }
 }

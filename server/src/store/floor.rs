@@ -1,6 +1,6 @@
 //! The supervisor's floor: who is online with what load, conversations by state, one day's raw
 //! figures (binned by `floor.rs`), and the content gaps (questions the assistant did not
-//! understand). Every query is bounded by an index (status, `updated_at`, `queued_at`,
+//! understand). Every query is bounded by an index (status, the minute of last activity, `queued_at`,
 //! `resolved_at`, `content_gaps.created_at`), so the floor can be read every few seconds.
 
 use super::{col, Store, StoreResult};
@@ -99,7 +99,7 @@ impl Store {
         )
         .fetch_all(pool)
         .await?;
-        let assistant = sqlx::query("SELECT COUNT(*) FROM conversations WHERE status = 'assistant' AND updated_at >= $1")
+        let assistant = sqlx::query("SELECT COUNT(*) FROM conversations WHERE status = 'assistant' AND active_minute >= $1 / 60000 AND updated_at >= $1")
             .bind(active_since_ms)
             .fetch_one(pool)
             .await?;
@@ -136,12 +136,12 @@ impl Store {
     pub async fn day_rows(&self, from_ms: i64, to_ms: i64) -> StoreResult<DayRows> {
         let pool = &self.pool;
         let both = |sql: &'static str| sqlx::query(sql).bind(from_ms).bind(to_ms);
-        // A conversation started that day was active since its start: `updated_at` (indexed)
-        // bounds the scan.
+        // A conversation started that day was active since its start: the minute of its last
+        // activity (indexed, see migration `0007_activity_minute`) bounds the scan.
         let conversations = both(
             "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id) THEN 1 ELSE 0 END), 0) AS BIGINT)
              FROM conversations c
-             WHERE c.updated_at >= $1 AND c.created_at >= $1 AND c.created_at < $2 AND c.last_shopper_text IS NOT NULL",
+             WHERE c.active_minute >= $1 / 60000 AND c.updated_at >= $1 AND c.created_at >= $1 AND c.created_at < $2 AND c.last_shopper_text IS NOT NULL",
         )
         .fetch_one(pool)
         .await?;
@@ -165,7 +165,7 @@ impl Store {
         // conversations active since the day began can hold one of that day.
         let replies = both(
             "SELECT COUNT(*) FROM events e JOIN conversations c ON c.id = e.conversation_id
-             WHERE c.updated_at >= $1 AND e.created_at >= $1 AND e.created_at < $2 AND e.kind = 'message' AND e.client_id LIKE 'assistant:%'",
+             WHERE c.active_minute >= $1 / 60000 AND c.updated_at >= $1 AND e.created_at >= $1 AND e.created_at < $2 AND e.kind = 'message' AND e.client_id LIKE 'assistant:%'",
         )
         .fetch_one(pool)
         .await?;

@@ -91,6 +91,61 @@ async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).await.unwrap();
 }
 
+/// On PostgreSQL: a message's update of its conversation (the append's own UPDATE, within the
+/// minute of the conversation's last activity) is heap-only: it writes no index entry. While an
+/// index held `updated_at`, every message wrote an entry into each of the table's indexes.
+#[tokio::test]
+async fn a_message_updates_its_conversation_without_touching_an_index() {
+    use sqlx::Connection;
+    let Some(admin) = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("skipped: set TANDEM_TEST_DATABASE_URL to a PostgreSQL server (scripts/test.sh does)");
+        return;
+    };
+    let name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
+    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
+    let store = crate::store::Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    // A conversation whose last activity was at the start of a minute.
+    let minute_start = 29_000_000i64 * 60_000;
+    sqlx::query("INSERT INTO merchants (id, name, provider_name, theme) VALUES ('m-1', 'M', 'P', '{}')").execute(&mut db).await.unwrap();
+    sqlx::query("INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, created_at, updated_at) VALUES ('c1', 's-1', 'm-1', 0, 'assistant', 'assistant', $1, $1)")
+        .bind(minute_start)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let question = Append {
+        client_id: Some("c-1".into()),
+        only_if: vec![Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply],
+        owner: Some(Owner { shopper_id: "s-1".into(), merchant_id: "m-1".into() }),
+        below_seq: Some(1000),
+        ..Append::event("c1", message("m1", Some("c-1"), "hello", 0))
+    };
+    let sql = update_statement(&question, minute_start + 59_000).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let mut q = sqlx::query(&sql.text);
+    for a in sql.args() {
+        q = match a {
+            Arg::Int(n) => q.bind(*n),
+            Arg::Text(t) => q.bind(t.clone()),
+            Arg::OptText(t) => q.bind(t.clone()),
+        };
+    }
+    assert_eq!(q.execute(&mut *tx).await.unwrap().rows_affected(), 1, "the append's update applies");
+    let (updates, heap_only): (i64, i64) = sqlx::query_as(
+        "SELECT pg_stat_get_xact_tuples_updated('conversations'::regclass), pg_stat_get_xact_tuples_hot_updated('conversations'::regclass)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!((updates, heap_only), (1, 1), "the message's update of its conversation was not heap-only");
+    tx.rollback().await.unwrap();
+    drop(store);
+    db.close().await.ok();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).await.unwrap();
+}
+
 #[test]
 fn long_text_is_shortened_with_an_ellipsis() {
     assert_eq!(shorten("abc", 5), "abc");
