@@ -41,22 +41,46 @@ fn a_payload_cut_at_its_sequence_number_joins_to_the_stored_json() {
     assert_eq!(Payload::split(&Event::Typing { author: Author::Assistant, active: true }).unwrap(), None);
 }
 
+/// A new, migrated PostgreSQL database on `TANDEM_TEST_DATABASE_URL`'s server (`None`, and the
+/// test skipped, without one), dropped by [`FreshPostgres::drop`].
+struct FreshPostgres {
+    admin: String,
+    name: String,
+    url: String,
+    store: crate::store::Store,
+}
+
+impl FreshPostgres {
+    async fn new() -> Option<FreshPostgres> {
+        use sqlx::Connection;
+        let Some(admin) = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: set TANDEM_TEST_DATABASE_URL to a PostgreSQL server (scripts/test.sh does)");
+            return None;
+        };
+        let name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
+        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+        let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
+        let store = crate::store::Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
+        Some(FreshPostgres { admin, name, url, store })
+    }
+
+    async fn drop(self) {
+        use sqlx::Connection;
+        drop(self.store);
+        let mut c = sqlx::PgConnection::connect(&self.admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name)).execute(&mut c).await.unwrap();
+    }
+}
+
 /// On PostgreSQL (`TANDEM_TEST_DATABASE_URL`; skipped otherwise): the conditional UPDATE
 /// finds its row through the primary key even in the plan PostgreSQL keeps for a prepared
 /// statement, made here while the table is new, as on a fresh deployment.
 #[tokio::test]
 async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
     use sqlx::{Connection, Row};
-    let Some(admin) = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
-        eprintln!("skipped: set TANDEM_TEST_DATABASE_URL to a PostgreSQL server (scripts/test.sh does)");
-        return;
-    };
-    let name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
-    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
-    let store = crate::store::Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
-    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let Some(pg) = FreshPostgres::new().await else { return };
+    let mut db = sqlx::PgConnection::connect(&pg.url).await.unwrap();
     sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut db).await.unwrap();
 
     let question = Append {
@@ -86,9 +110,8 @@ async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
         assert!(plan.contains("Index Scan using conversations_pkey on conversations"), "append {i}:\n{plan}");
         assert!(!plan.contains("conversations_status") && !plan.contains("conversations_activity") && !plan.contains("conversations_shopper") && !plan.contains("conversations_agent"), "append {i}:\n{plan}");
     }
-    drop(store);
     db.close().await.ok();
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).await.unwrap();
+    pg.drop().await;
 }
 
 /// On PostgreSQL: a message's update of its conversation (the append's own UPDATE, within the
@@ -97,16 +120,8 @@ async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
 #[tokio::test]
 async fn a_message_updates_its_conversation_without_touching_an_index() {
     use sqlx::Connection;
-    let Some(admin) = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
-        eprintln!("skipped: set TANDEM_TEST_DATABASE_URL to a PostgreSQL server (scripts/test.sh does)");
-        return;
-    };
-    let name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
-    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
-    let store = crate::store::Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
-    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let Some(pg) = FreshPostgres::new().await else { return };
+    let mut db = sqlx::PgConnection::connect(&pg.url).await.unwrap();
     // A conversation whose last activity was at the start of a minute.
     let minute_start = 29_000_000i64 * 60_000;
     sqlx::query("INSERT INTO merchants (id, name, provider_name, theme) VALUES ('m-1', 'M', 'P', '{}')").execute(&mut db).await.unwrap();
@@ -141,9 +156,8 @@ async fn a_message_updates_its_conversation_without_touching_an_index() {
     .unwrap();
     assert_eq!((updates, heap_only), (1, 1), "the message's update of its conversation was not heap-only");
     tx.rollback().await.unwrap();
-    drop(store);
     db.close().await.ok();
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).await.unwrap();
+    pg.drop().await;
 }
 
 #[test]
