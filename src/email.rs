@@ -31,10 +31,12 @@ pub async fn reopen(boot: StoredValue<Boot>, notice: RwSignal<Option<&'static st
     }
 }
 
-/// What the shopper is told when an email's link did not open the conversation.
+/// What the shopper is told when an email's link did not open the conversation. Only the
+/// server's refusal of the link itself says the link does not work: a busy or failing server
+/// (429, 5xx) or the network says so instead, since the link was not used and still works.
 pub fn link_notice(e: &api::ApiError, s: &'static i18n::Strings) -> &'static str {
     match e {
-        api::ApiError::Server { code, .. } => match code.as_str() {
+        api::ApiError::Server { status, code, .. } if *status < 500 && !e.is_busy() => match code.as_str() {
             "link_used" => s.reopen_used,
             "link_expired" => s.reopen_expired,
             _ => s.reopen_invalid,
@@ -55,7 +57,11 @@ mod tests {
             assert_eq!(link_notice(&server(410, "link_used"), s), s.reopen_used, "{locale}");
             assert_eq!(link_notice(&server(410, "link_expired"), s), s.reopen_expired);
             assert_eq!(link_notice(&server(400, "invalid_link"), s), s.reopen_invalid);
-            assert_eq!(link_notice(&server(503, "unavailable"), s), s.reopen_invalid, "any refusal with a body is an unusable link");
+            assert_eq!(link_notice(&server(404, "not_found"), s), s.reopen_invalid, "any other refusal of the link is an unusable link");
+            // The server did not look at the link: it still works, and the shopper is not told otherwise.
+            assert_eq!(link_notice(&server(429, "rate_limited"), s), s.err_busy, "{locale}");
+            assert_eq!(link_notice(&server(503, "unavailable"), s), s.err_busy, "{locale}");
+            assert_eq!(link_notice(&server(500, "internal"), s), s.err_server, "{locale}");
             assert_eq!(link_notice(&ApiError::Network("offline".into()), s), s.err_network);
         }
     }
