@@ -32,8 +32,8 @@ pub async fn reopen(boot: StoredValue<Boot>, notice: RwSignal<Option<&'static st
 }
 
 /// What the shopper is told when an email's link did not open the conversation. Only the
-/// server's refusal of the link itself says the link does not work: a busy or failing server
-/// (429, 5xx) or the network says so instead, since the link was not used and still works.
+/// server's refusal of the link itself says the link does not work: a busy server (429, 503; it did
+/// not look at the link, which still works), a failing one (5xx) or the network says so instead.
 pub fn link_notice(e: &api::ApiError, s: &'static i18n::Strings) -> &'static str {
     match e {
         api::ApiError::Server { status, code, .. } if *status < 500 && !e.is_busy() => match code.as_str() {
