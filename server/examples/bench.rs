@@ -86,14 +86,6 @@ async fn raw_commit_rate(url: &str, secs: u64) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-/// CPU seconds this process (the load generator) has used so far.
-fn own_cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
-    if f.len() > 13 { (f[11] + f[12]) / 100.0 } else { 0.0 }
-}
-
 fn sqlite_commit_rate(path: &str, pragmas: &str, until: Duration) -> f64 {
     let c = rusqlite::Connection::open(path).unwrap();
     c.execute_batch(pragmas).unwrap();
@@ -393,10 +385,10 @@ async fn scenario(a: &Args, label: &str, database_url: Option<&str>, instances: 
     for &n in &a.levels {
         settle(database_url).await;
         let cpu_before: f64 = servers.iter().map(Server::cpu_secs).sum();
-        let own_before = own_cpu_secs();
+        let own_before = common::cpu_secs("self");
         let r = load(&client, &bases, n, a.seconds).await;
         let cpu = servers.iter().map(Server::cpu_secs).sum::<f64>() - cpu_before;
-        let own = own_cpu_secs() - own_before;
+        let own = common::cpu_secs("self") - own_before;
         rows.push((n, r, cpu, own));
     }
     // The reference again after the levels: the disk's rate drifts by ±10% within minutes, and the

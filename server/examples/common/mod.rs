@@ -95,12 +95,7 @@ impl Server {
 
     /// CPU time the process has used (user + system), in seconds.
     pub fn cpu_secs(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name (which is in parentheses): utime and stime are 14 and 15.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
-        let ticks = 100.0; // USER_HZ on Linux
-        if f.len() > 13 { (f[11] + f[12]) / ticks } else { 0.0 }
+        cpu_secs(&self.child.id().to_string())
     }
 
     /// Resident memory, in KB.
@@ -192,4 +187,14 @@ pub fn sorted(values: &[f64]) -> Vec<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     v
+}
+
+/// CPU time (user + system, in seconds) of the process `pid` (a number, or `self`).
+pub fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+    let ticks = 100.0; // USER_HZ on Linux
+    if f.len() > 13 { (f[11] + f[12]) / ticks } else { 0.0 }
 }

@@ -403,9 +403,8 @@ async fn hashes(tx: &mut Transaction<'static, Any>, sql: &str, id: &str) -> Stor
 mod tests {
     use std::sync::Arc;
 
-    use sqlx::Connection;
-
     use super::*;
+    use crate::store::test_postgres::FreshPostgres;
 
     /// Retention finds conversations through the index on the minute of their last activity, yet
     /// keeps the exact cut: within one minute, a conversation last active a millisecond before the
@@ -414,37 +413,34 @@ mod tests {
     #[tokio::test]
     async fn retention_cuts_at_the_millisecond_within_a_minute() {
         let dir = tempfile::tempdir().unwrap();
-        let mut urls = vec![format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())];
-        let admin = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
-        let pg_name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
-        if let Some(admin) = &admin {
-            sqlx::query(&format!("CREATE DATABASE {pg_name}")).execute(&mut sqlx::PgConnection::connect(admin).await.unwrap()).await.unwrap();
-            urls.push(format!("{}/{pg_name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)));
+        let sqlite = Store::open(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()), 2, Arc::new(|_| {})).await.unwrap();
+        cuts_at_the_millisecond(&sqlite).await;
+        if let Some(pg) = FreshPostgres::new().await {
+            cuts_at_the_millisecond(&pg.store).await;
+            pg.remove().await;
         }
-        for url in urls {
-            let store = Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
-            let cutoff = 29_000_000i64 * 60_000 + 30_000;
-            sqlx::query("INSERT INTO merchants (id, name, provider_name, theme) VALUES ('m-1', 'M', 'P', '{}')").execute(&store.pool).await.unwrap();
-            for (id, at) in [("before", cutoff - 1), ("at", cutoff), ("minute-before", cutoff - 60_000)] {
-                sqlx::query(
-                    "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, contact, created_at, updated_at)
-                     VALUES ($1, 's-1', 'm-1', 0, 'resolved', 'resolved', 'a@example.org', $2, $2)",
-                )
-                .bind(id)
-                .bind(at)
-                .execute(&store.pool)
-                .await
-                .unwrap();
-            }
-            assert_eq!(store.clear_contacts_before(cutoff).await.unwrap(), 2, "{url}");
-            assert_eq!(store.delete_conversations_before(cutoff, 10).await.unwrap(), 2, "{url}");
-            let left: Vec<String> = sqlx::query("SELECT id FROM conversations").fetch_all(&store.pool).await.unwrap().iter().map(|r| col(r, 0).unwrap()).collect();
-            assert_eq!(left, ["at"], "{url}");
-            let contact: Option<String> = col(&sqlx::query("SELECT contact FROM conversations").fetch_one(&store.pool).await.unwrap(), 0).unwrap();
-            assert_eq!(contact.as_deref(), Some("a@example.org"), "{url}");
+    }
+
+    async fn cuts_at_the_millisecond(store: &Store) {
+        let backend = store.backend;
+        let cutoff = 29_000_000i64 * 60_000 + 30_000;
+        sqlx::query("INSERT INTO merchants (id, name, provider_name, theme) VALUES ('m-1', 'M', 'P', '{}')").execute(&store.pool).await.unwrap();
+        for (id, at) in [("before", cutoff - 1), ("at", cutoff), ("minute-before", cutoff - 60_000)] {
+            sqlx::query(
+                "INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, contact, created_at, updated_at)
+                 VALUES ($1, 's-1', 'm-1', 0, 'resolved', 'resolved', 'a@example.org', $2, $2)",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&store.pool)
+            .await
+            .unwrap();
         }
-        if let Some(admin) = &admin {
-            sqlx::query(&format!("DROP DATABASE {pg_name} WITH (FORCE)")).execute(&mut sqlx::PgConnection::connect(admin).await.unwrap()).await.unwrap();
-        }
+        assert_eq!(store.clear_contacts_before(cutoff).await.unwrap(), 2, "{backend:?}");
+        assert_eq!(store.delete_conversations_before(cutoff, 10).await.unwrap(), 2, "{backend:?}");
+        let left: Vec<String> = sqlx::query("SELECT id FROM conversations").fetch_all(&store.pool).await.unwrap().iter().map(|r| col(r, 0).unwrap()).collect();
+        assert_eq!(left, ["at"], "{backend:?}");
+        let contact: Option<String> = col(&sqlx::query("SELECT contact FROM conversations").fetch_one(&store.pool).await.unwrap(), 0).unwrap();
+        assert_eq!(contact.as_deref(), Some("a@example.org"), "{backend:?}");
     }
 }

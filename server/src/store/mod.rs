@@ -27,6 +27,8 @@ mod pg_batch;
 mod sessions;
 mod sql;
 mod sqlite_writer;
+#[cfg(test)]
+mod test_postgres;
 mod writer;
 
 use std::path::Path;

@@ -41,35 +41,14 @@ fn a_payload_cut_at_its_sequence_number_joins_to_the_stored_json() {
     assert_eq!(Payload::split(&Event::Typing { author: Author::Assistant, active: true }).unwrap(), None);
 }
 
-/// A new, migrated PostgreSQL database on `TANDEM_TEST_DATABASE_URL`'s server (`None`, and the
-/// test skipped, without one), dropped by [`FreshPostgres::drop`].
-struct FreshPostgres {
-    admin: String,
-    name: String,
-    url: String,
-    store: crate::store::Store,
-}
-
-impl FreshPostgres {
-    async fn new() -> Option<FreshPostgres> {
-        use sqlx::Connection;
-        let Some(admin) = std::env::var("TANDEM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
-            eprintln!("skipped: set TANDEM_TEST_DATABASE_URL to a PostgreSQL server (scripts/test.sh does)");
-            return None;
-        };
-        let name = format!("tandem_test_{}", uuid::Uuid::new_v4().simple());
-        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
-        let store = crate::store::Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
-        Some(FreshPostgres { admin, name, url, store })
-    }
-
-    async fn drop(self) {
-        use sqlx::Connection;
-        drop(self.store);
-        let mut c = sqlx::PgConnection::connect(&self.admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name)).execute(&mut c).await.unwrap();
+/// A shopper's question, as the message handler appends it.
+fn question() -> Append {
+    Append {
+        client_id: Some("c-1".into()),
+        only_if: vec![Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply],
+        owner: Some(Owner { shopper_id: "s-1".into(), merchant_id: "m-1".into() }),
+        below_seq: Some(1000),
+        ..Append::event("c1", message("m1", Some("c-1"), "hello", 0))
     }
 }
 
@@ -79,20 +58,13 @@ impl FreshPostgres {
 #[tokio::test]
 async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
     use sqlx::{Connection, Row};
-    let Some(pg) = FreshPostgres::new().await else { return };
+    let Some(pg) = crate::store::test_postgres::FreshPostgres::new().await else { return };
     let mut db = sqlx::PgConnection::connect(&pg.url).await.unwrap();
     sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut db).await.unwrap();
 
-    let question = Append {
-        client_id: Some("c-1".into()),
-        only_if: vec![Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply],
-        owner: Some(Owner { shopper_id: "s-1".into(), merchant_id: "m-1".into() }),
-        below_seq: Some(1000),
-        ..Append::event("c1", message("m1", Some("c-1"), "hello", 0))
-    };
     let reply = Append { client_id: Some("assistant:1".into()), only_if: vec![Status::Assistant], ..Append::event("c1", message("m2", None, "hi", 0)) };
     let by_agent = Append { held_by: Some("a-1".into()), ..Append::event("c1", message("m3", None, "hi", 0)) };
-    for (i, append) in [question, reply, by_agent].iter().enumerate() {
+    for (i, append) in [question(), reply, by_agent].iter().enumerate() {
         let sql = update_statement(append, 1).unwrap();
         sqlx::query(&format!("PREPARE s{i} AS {}", sql.text)).execute(&mut db).await.unwrap();
         let literals: Vec<String> = sql
@@ -111,7 +83,7 @@ async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
         assert!(!plan.contains("conversations_status") && !plan.contains("conversations_activity") && !plan.contains("conversations_shopper") && !plan.contains("conversations_agent"), "append {i}:\n{plan}");
     }
     db.close().await.ok();
-    pg.drop().await;
+    pg.remove().await;
 }
 
 /// On PostgreSQL: a message's update of its conversation (the append's own UPDATE, within the
@@ -119,35 +91,19 @@ async fn an_append_finds_its_conversation_by_primary_key_in_a_new_database() {
 /// index held `updated_at`, every message wrote an entry into each of the table's indexes.
 #[tokio::test]
 async fn a_message_updates_its_conversation_without_touching_an_index() {
-    use sqlx::Connection;
-    let Some(pg) = FreshPostgres::new().await else { return };
-    let mut db = sqlx::PgConnection::connect(&pg.url).await.unwrap();
+    let Some(pg) = crate::store::test_postgres::FreshPostgres::new().await else { return };
+    let pool = &pg.store.pool;
     // A conversation whose last activity was at the start of a minute.
     let minute_start = 29_000_000i64 * 60_000;
-    sqlx::query("INSERT INTO merchants (id, name, provider_name, theme) VALUES ('m-1', 'M', 'P', '{}')").execute(&mut db).await.unwrap();
+    sqlx::query("INSERT INTO merchants (id, name, provider_name, theme) VALUES ('m-1', 'M', 'P', '{}')").execute(pool).await.unwrap();
     sqlx::query("INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, created_at, updated_at) VALUES ('c1', 's-1', 'm-1', 0, 'assistant', 'assistant', $1, $1)")
         .bind(minute_start)
-        .execute(&mut db)
+        .execute(pool)
         .await
         .unwrap();
-    let question = Append {
-        client_id: Some("c-1".into()),
-        only_if: vec![Status::Assistant, Status::Queued, Status::WithAgent, Status::AwaitingReply],
-        owner: Some(Owner { shopper_id: "s-1".into(), merchant_id: "m-1".into() }),
-        below_seq: Some(1000),
-        ..Append::event("c1", message("m1", Some("c-1"), "hello", 0))
-    };
-    let sql = update_statement(&question, minute_start + 59_000).unwrap();
-    let mut tx = db.begin().await.unwrap();
-    let mut q = sqlx::query(&sql.text);
-    for a in sql.args() {
-        q = match a {
-            Arg::Int(n) => q.bind(*n),
-            Arg::Text(t) => q.bind(t.clone()),
-            Arg::OptText(t) => q.bind(t.clone()),
-        };
-    }
-    assert_eq!(q.execute(&mut *tx).await.unwrap().rows_affected(), 1, "the append's update applies");
+    let sql = update_statement(&question(), minute_start + 59_000).unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    assert_eq!(sql.query().execute(&mut *tx).await.unwrap().rows_affected(), 1, "the append's update applies");
     let (updates, heap_only): (i64, i64) = sqlx::query_as(
         "SELECT pg_stat_get_xact_tuples_updated('conversations'::regclass), pg_stat_get_xact_tuples_hot_updated('conversations'::regclass)",
     )
@@ -156,8 +112,7 @@ async fn a_message_updates_its_conversation_without_touching_an_index() {
     .unwrap();
     assert_eq!((updates, heap_only), (1, 1), "the message's update of its conversation was not heap-only");
     tx.rollback().await.unwrap();
-    db.close().await.ok();
-    pg.drop().await;
+    pg.remove().await;
 }
 
 #[test]
