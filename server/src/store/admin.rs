@@ -68,7 +68,7 @@ pub const DEMO_SHOPPER: &str = "shopper";
 /// Every table whose rows belong to a conversation (by `conversation_id`): removing a merchant,
 /// erasing a shopper and retention delete from each of them before the conversation itself.
 /// A new table holding conversation data belongs here.
-const CONVERSATION_CHILDREN: [&str; 6] = ["notes", "email_links", "email_outbox", "content_gaps", "events", "handoffs"];
+const CONVERSATION_CHILDREN: [&str; 7] = ["notes", "email_links", "email_outbox", "content_gaps", "replies_due", "events", "handoffs"];
 
 impl Store {
     /// Every merchant, by id.

@@ -234,11 +234,16 @@ pub(crate) async fn apply<T: Tx>(tx: &mut T, a: &Append) -> StoreResult<(Appende
     let Some(row) = tx.row(&sql, &RETURNED).await? else { return why_not(tx, a).await };
     let (seq, event, mut after, committed) = stored(a, row, released_from)?;
     let reply_due = is_due(&event, &after);
-    let mut insert = Sql::new("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at, reply_due) VALUES (");
+    let mut insert = Sql::new("INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at) VALUES (");
     insert.bind(Arg::Text(id.into())).push(", ").bind(Arg::Int(seq)).push(", ").bind(Arg::Text(event.name().into()));
     insert.push(", ").bind(Arg::OptText(a.client_id.clone())).push(", ").bind(Arg::Text(serde_json::to_string(&event)?));
-    insert.push(", ").bind(Arg::Int(now)).push(", ").bind(Arg::Int(i64::from(reply_due))).push(")");
+    insert.push(", ").bind(Arg::Int(now)).push(")");
     tx.execute(&insert).await?;
+    if reply_due {
+        let mut due = Sql::new("INSERT INTO replies_due (conversation_id, seq, created_at) VALUES (");
+        due.bind(Arg::Text(id.into())).push(", ").bind(Arg::Int(seq)).push(", ").bind(Arg::Int(now)).push(")");
+        tx.execute(&due).await?;
+    }
     handoff_rows(tx, id, c, now).await?;
     replies_due(tx, id, &event, a.client_id.as_deref(), &after, c.state.is_some()).await?;
     if let Some(limit) = a.history.filter(|_| reply_due) {
@@ -436,21 +441,25 @@ pub(super) fn push_update(sql: &mut Sql, a: &Append, now: i64) -> StoreResult<()
     Ok(())
 }
 
-/// Keeps the `reply_due` marks in step: the reply (key `assistant:N`) unmarks its question, and a
-/// conversation leaving the assistant (a person answers instead) unmarks all of its questions.
+/// Keeps `replies_due` in step: the reply (key `assistant:N`) takes its question out, and a
+/// conversation leaving the assistant (a person answers instead) takes all of its questions out.
 async fn replies_due<T: Tx>(tx: &mut T, id: &str, event: &Event, client_id: Option<&str>, after: &After, state_changed: bool) -> StoreResult<()> {
     if let Some(question) = answered_question(event, client_id) {
-        let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE conversation_id = ");
+        let mut q = Sql::new("DELETE FROM replies_due WHERE conversation_id = ");
         q.bind(Arg::Text(id.into())).push(" AND seq = ").bind(Arg::Int(question));
         tx.execute(&q).await?;
     }
     if state_changed && after.status != Status::Assistant {
-        // Through the primary key, never the partial index of every due question (see `push_update`).
-        let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE conversation_id = ");
-        q.bind(Arg::Text(id.into())).push(" AND (reply_due = 1) IS TRUE");
-        tx.execute(&q).await?;
+        tx.execute(&none_due(id)).await?;
     }
     Ok(())
+}
+
+/// Takes every question of a conversation out of `replies_due` (a person answers instead).
+pub(super) fn none_due(id: &str) -> Sql {
+    let mut q = Sql::new("DELETE FROM replies_due WHERE conversation_id = ");
+    q.bind(Arg::Text(id.into()));
+    q
 }
 
 #[cfg(test)]

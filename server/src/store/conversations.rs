@@ -252,10 +252,11 @@ impl Store {
     }
 
     /// Questions stored before `older_than_ms` whose reply is still pending (see
-    /// `reply_due` in `append.rs`), oldest first: (conversation, seq, question).
+    /// `replies_due` in `append.rs`), oldest first: (conversation, seq, question).
     pub async fn unanswered(&self, older_than_ms: i64) -> StoreResult<Vec<(String, u64, Event)>> {
         let rows = sqlx::query(
-            "SELECT conversation_id, seq, payload FROM events WHERE reply_due = 1 AND created_at < $1 ORDER BY created_at LIMIT 100",
+            "SELECT d.conversation_id, d.seq, e.payload FROM replies_due d JOIN events e ON e.conversation_id = d.conversation_id AND e.seq = d.seq
+             WHERE d.created_at < $1 ORDER BY d.created_at LIMIT 100",
         )
         .bind(older_than_ms)
         .fetch_all(&self.pool)
@@ -267,13 +268,13 @@ impl Store {
 
     /// Gives up on the reply to the question at `seq` (the shopper was told it failed).
     pub async fn drop_pending(&self, id: &str, seq: u64) -> StoreResult<()> {
-        sqlx::query("UPDATE events SET reply_due = 0 WHERE conversation_id = $1 AND seq = $2").bind(id).bind(seq as i64).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM replies_due WHERE conversation_id = $1 AND seq = $2").bind(id).bind(seq as i64).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Whether the question at `seq` still waits for the assistant's reply.
     pub async fn is_pending(&self, id: &str, seq: u64) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT 1 FROM events WHERE conversation_id = $1 AND seq = $2 AND reply_due = 1")
+        let row = sqlx::query("SELECT 1 FROM replies_due WHERE conversation_id = $1 AND seq = $2")
             .bind(id)
             .bind(seq as i64)
             .fetch_optional(&self.pool)

@@ -1,10 +1,10 @@
 //! PostgreSQL's append in one statement (a data-modifying `WITH`), where every statement is a
 //! round trip: the conditional UPDATE of `append.rs`, the event's INSERT with its payload
-//! completed in SQL around the sequence number it takes, and the answered question's mark.
+//! completed in SQL around the sequence number it takes, and the question's row in `replies_due`.
 
 use tandem_protocol::{Author, Event};
 
-use super::append::{answered_question, handoff_rows, is_due, push_update, set_seq, stored, why_not, Append, Appended, Committed, History, RETURNED};
+use super::append::{answered_question, handoff_rows, is_due, none_due, push_update, set_seq, stored, why_not, Append, Appended, Committed, History, RETURNED};
 use super::exec::Tx;
 use super::sql::{Arg, Sql};
 use super::{Status, StoreResult};
@@ -38,7 +38,7 @@ impl Payload {
 }
 
 /// One statement (PostgreSQL) for an append: the conditional UPDATE, the event's INSERT with its
-/// payload completed in SQL, and the answered question's `reply_due` mark; then, as statements of
+/// payload completed in SQL, the question's row in `replies_due` or the answered question's removal from it; then, as statements of
 /// their own, what must see rows another instance may have committed while this statement waited
 /// for the conversation's row (every part of one statement reads with the snapshot it began
 /// with): the marks of a conversation leaving the assistant, the assistant's history, and the
@@ -49,23 +49,24 @@ pub(super) async fn apply<T: Tx>(tx: &mut T, a: &Append, released_from: Option<S
     let shopper_question = matches!(&a.event, Event::Message { message } if message.author == Author::Shopper);
     let mut sql = Sql::new("WITH u AS (");
     push_update(&mut sql, a, now)?;
-    sql.push("), i AS (INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at, reply_due) SELECT ");
+    sql.push("), i AS (INSERT INTO events (conversation_id, seq, kind, client_id, payload, created_at) SELECT ");
     sql.bind(Arg::Text(id.into())).push(", u.last_seq, ").bind(Arg::Text(a.event.name().into())).push(", ").bind(Arg::OptText(a.client_id.clone()));
     sql.push(", ").bind(Arg::Text(payload.prefix.clone())).push(" || u.last_seq::text || ").bind(Arg::Text(payload.suffix.clone()));
-    sql.push(", ").bind(Arg::Int(now));
-    sql.push(if shopper_question { ", CASE WHEN u.status = 'assistant' THEN 1 ELSE 0 END FROM u)" } else { ", 0 FROM u)" });
+    sql.push(", ").bind(Arg::Int(now)).push(" FROM u)");
+    if shopper_question {
+        sql.push(", d AS (INSERT INTO replies_due (conversation_id, seq, created_at) SELECT ").bind(Arg::Text(id.into()));
+        sql.push(", u.last_seq, ").bind(Arg::Int(now)).push(" FROM u WHERE u.status = 'assistant')");
+    }
     if let Some(question) = answered_question(&a.event, a.client_id.as_deref()) {
         // The question was committed before its reply was computed: visible to this snapshot.
-        sql.push(", r AS (UPDATE events SET reply_due = 0 WHERE conversation_id = ").bind(Arg::Text(id.into()));
+        sql.push(", r AS (DELETE FROM replies_due WHERE conversation_id = ").bind(Arg::Text(id.into()));
         sql.push(" AND seq = ").bind(Arg::Int(question)).push(" AND EXISTS (SELECT 1 FROM u))");
     }
     sql.push(" SELECT u.last_seq, u.agent_id, u.status, u.locale, u.shopper_id, u.identified FROM u");
     let Some(row) = tx.row(&sql, &RETURNED).await? else { return why_not(tx, a).await };
     let (seq, event, mut after, committed) = stored(a, row, released_from)?;
     if a.change.state.is_some() && after.status != Status::Assistant {
-        let mut q = Sql::new("UPDATE events SET reply_due = 0 WHERE conversation_id = ");
-        q.bind(Arg::Text(id.into())).push(" AND (reply_due = 1) IS TRUE");
-        tx.execute(&q).await?;
+        tx.execute(&none_due(id)).await?;
     }
     if let Some(limit) = a.history.filter(|_| is_due(&event, &after)) {
         let q = Sql::prepared(super::conversations::HISTORY_SQL, vec![Arg::Text(id.into()), Arg::Int(seq), Arg::Int(limit)]);

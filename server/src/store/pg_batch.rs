@@ -98,7 +98,7 @@ struct Item<'a> {
     topic: Option<String>,
     /// A shopper's question (due a reply while the assistant has the conversation).
     question: bool,
-    /// The question this reply answers (its `reply_due` mark is cleared).
+    /// The question this reply answers (taken out of `replies_due`).
     #[serde(skip_serializing_if = "Option::is_none")]
     answers: Option<i64>,
     /// Messages of history to read with a question due a reply.
