@@ -123,34 +123,50 @@ async fn new_conversation(client: &Client, base: &str, token: &str) -> String {
     common::conversation(client, base, token, None).await.expect("a conversation")
 }
 
-/// Follows a conversation's stream, reporting the sequence number of each assistant message.
-/// The generator shares the cores with the server, so it reads frames as bytes and parses only the
-/// sequence number of the assistant's messages.
-fn follow(client: &Client, s: &Shopper, on_reply: impl Fn(u64) + Send + 'static) -> tokio::task::JoinHandle<()> {
-    let req = client.get(format!("{}/v1/conversations/{}/events", s.base, s.conversation)).bearer_auth(&s.token);
-    tokio::spawn(async move {
-        let Ok(res) = req.send().await else { return };
-        let mut body = res.bytes_stream();
-        let mut buf: Vec<u8> = Vec::new();
+/// A conversation's live stream, read on the shopper's own task. The generator shares the cores
+/// with the server, so it reads frames as bytes and parses only the sequence number of the
+/// assistant's messages.
+struct Replies {
+    conn: common::wire::Conn,
+    buf: Vec<u8>,
+}
+
+impl Replies {
+    async fn open(s: &Shopper) -> std::io::Result<Replies> {
+        let mut conn = common::wire::Conn::open(&s.base).await?;
+        conn.get_stream(&format!("/v1/conversations/{}/events", s.conversation), &s.token).await?;
+        Ok(Replies { conn, buf: Vec::new() })
+    }
+
+    /// Waits for an assistant message numbered after `seq`.
+    async fn after(&mut self, seq: u64) -> std::io::Result<()> {
         let frame_end = memchr::memmem::Finder::new(b"\n\n");
         let assistant = memchr::memmem::Finder::new(b"\"author\":\"assistant\"");
-        while let Some(Ok(chunk)) = body.next().await {
-            buf.extend_from_slice(&chunk);
+        loop {
             let mut start = 0;
-            while let Some(end) = frame_end.find(&buf[start..]) {
-                let frame = &buf[start..start + end];
+            let mut found = false;
+            while let Some(end) = frame_end.find(&self.buf[start..]) {
+                let frame = &self.buf[start..start + end];
                 start += end + 2;
                 if !frame.starts_with(b"event: message\n") || assistant.find(frame).is_none() {
                     continue;
                 }
                 let Some(data) = frame.split(|&b| b == b'\n').find_map(|l| l.strip_prefix(b"data: ")) else { continue };
-                if let Ok(f) = serde_json::from_slice::<Ack>(data) {
-                    on_reply(f.message.seq);
+                if serde_json::from_slice::<Ack>(data).is_ok_and(|f| f.message.seq > seq) {
+                    found = true;
+                    break;
                 }
             }
-            buf.drain(..start);
+            self.buf.drain(..start);
+            if found {
+                return Ok(());
+            }
+            match self.conn.chunk().await? {
+                Some(chunk) => self.buf.extend_from_slice(&chunk),
+                None => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            }
         }
-    })
+    }
 }
 
 /// Questions the demo pack answers without a person; a conversation asks each once (asking the
@@ -189,49 +205,32 @@ async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadRes
         let (stored, answered, latencies) = (stored.clone(), answered.clone(), latencies.clone());
         tasks.push(tokio::spawn(async move {
             let mut s = shopper(&client, &base).await;
+            let Ok(mut posts) = common::wire::Conn::open(&base).await else { return };
             tokio::time::sleep_until(start.into()).await;
             let mut k = 0u64;
             while Instant::now() < until {
                 if k % QUESTIONS.len() as u64 == 0 && k > 0 {
                     s.conversation = new_conversation(&client, &base, &s.token).await;
                 }
-                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                let follower = follow(&client, &s, move |seq| {
-                    let _ = tx.send(seq);
-                });
                 // Every question of this conversation on one stream.
+                let Ok(mut replies) = Replies::open(&s).await else { return };
                 let round = k;
-                let messages_url = format!("{}/v1/conversations/{}/messages", s.base, s.conversation);
-                let bearer = format!("Bearer {}", s.token);
+                let messages_path = format!("/v1/conversations/{}/messages", s.conversation);
                 for (q, question) in QUESTIONS.iter().enumerate() {
                     if Instant::now() >= until {
                         break;
                     }
                     let t0 = Instant::now();
                     // The body written out, not built as a JSON value (both strings need no escaping).
-                    let res = client
-                        .post(&messages_url)
-                        .header(reqwest::header::AUTHORIZATION, &bearer)
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(format!(r#"{{"client_id":"q{round}-{q}","text":"{question}"}}"#))
-                        .send()
-                        .await;
-                    let Ok(res) = res else { break };
-                    if res.status() != 201 {
-                        break;
+                    let body = format!(r#"{{"client_id":"q{round}-{q}","text":"{question}"}}"#);
+                    let Ok(res) = posts.post_json(&messages_path, &s.token, &body).await else { return };
+                    if res.status != 201 {
+                        return;
                     }
-                    let ack: Ack = match res.bytes().await {
-                        Ok(b) => serde_json::from_slice(&b).unwrap_or_default(),
-                        Err(_) => Ack::default(),
-                    };
+                    let seq = serde_json::from_slice::<Ack>(&res.body).unwrap_or_default().message.seq;
                     stored.fetch_add(1, Ordering::Relaxed);
-                    let seq = ack.message.seq;
-                    loop {
-                        match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
-                            Ok(Some(r)) if r > seq => break,
-                            Ok(Some(_)) => continue,
-                            _ => return,
-                        }
+                    if !matches!(tokio::time::timeout(Duration::from_secs(30), replies.after(seq)).await, Ok(Ok(()))) {
+                        return;
                     }
                     if Instant::now() <= until {
                         answered.fetch_add(1, Ordering::Relaxed);
@@ -239,7 +238,6 @@ async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadRes
                     }
                     k += 1;
                 }
-                follower.abort();
             }
         }));
     }

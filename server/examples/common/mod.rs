@@ -10,6 +10,8 @@ use std::time::Duration;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 
+pub mod wire;
+
 /// The demo merchant every example talks to.
 pub const MERCHANT: &str = "nordic-outdoor";
 
