@@ -16,7 +16,7 @@ type Outcome = StoreResult<Vec<Written>>;
 
 struct Job {
     appends: Vec<Write>,
-    done: oneshot::Sender<Outcome>,
+    done: oneshot::Sender<(Vec<Write>, Outcome)>,
 }
 
 /// The handle to the writer thread (it ends when the last handle is dropped).
@@ -46,17 +46,21 @@ impl SqliteWriter {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new().name("tandem-sqlite-writer".into()).spawn(move || {
             while let Ok(job) = rx.recv() {
-                let _ = job.done.send(commit(&conn, &job.appends));
+                let outcome = commit(&conn, &job.appends);
+                let _ = job.done.send((job.appends, outcome));
             }
         })?;
         Ok(SqliteWriter { tx })
     }
 
-    /// Applies appends in one transaction on the writer thread.
-    pub async fn apply(&self, appends: Vec<Write>) -> Outcome {
+    /// Applies appends in one transaction on the writer thread; gives them back with the outcome
+    /// (empty if the thread is gone).
+    pub async fn apply(&self, appends: Vec<Write>) -> (Vec<Write>, Outcome) {
         let (done, result) = oneshot::channel();
-        self.tx.send(Job { appends, done }).map_err(|_| StoreError::Closed)?;
-        result.await.map_err(|_| StoreError::Closed)?
+        if self.tx.send(Job { appends, done }).is_err() {
+            return (Vec::new(), Err(StoreError::Closed));
+        }
+        result.await.unwrap_or_else(|_| (Vec::new(), Err(StoreError::Closed)))
     }
 }
 

@@ -162,16 +162,18 @@ async fn run(engine: Engine, on_commit: OnCommit, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-type Pending = (Write, oneshot::Sender<StoreResult<Written>>);
+type Done = oneshot::Sender<StoreResult<Written>>;
+type Pending = (Write, Done);
 
 async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>) {
-    let appends: Vec<&Write> = batch.iter().map(|(a, _)| a).collect();
+    let (writes, dones): (Vec<Write>, Vec<Done>) = batch.into_iter().unzip();
     // PostgreSQL: new conversations and plain messages in one statement (`pg_batch.rs`).
     if let Engine::Sqlx(pool, Backend::Postgres) = engine {
-        if appends.iter().all(|w| super::pg_batch::plain(w)) {
+        if writes.iter().all(super::pg_batch::plain) {
+            let appends: Vec<&Write> = writes.iter().collect();
             match super::pg_batch::commit(pool, &appends).await {
                 Ok(results) => {
-                    for ((_, done), result) in batch.into_iter().zip(results) {
+                    for (done, result) in dones.into_iter().zip(results) {
                         if let Ok(Written::Append(_, Some(c))) = &result {
                             on_commit(c);
                         }
@@ -181,22 +183,22 @@ async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>
                 }
                 // Nothing was committed: the writes go the other way below (one by one if the
                 // shared transaction fails too).
-                Err(e) => tracing::debug!(error = %e, size = batch.len(), "a batch statement failed; committing it statement by statement"),
+                Err(e) => tracing::debug!(error = %e, size = writes.len(), "a batch statement failed; committing it statement by statement"),
             }
         }
     }
-    match apply_in_one_transaction(engine, &appends).await {
-        Ok(results) => finish(on_commit, batch, results),
-        Err(e) if batch.len() == 1 => {
-            let (_, done) = batch.into_iter().next().expect("one");
-            let _ = done.send(Err(e));
+    let size = writes.len();
+    match apply_in_one_transaction(engine, writes).await {
+        (_, Ok(results)) => finish(on_commit, dones, results),
+        (_, Err(e)) if size == 1 => {
+            let _ = dones.into_iter().next().expect("one").send(Err(e));
         }
-        Err(e) => {
-            tracing::debug!(error = %e, size = batch.len(), "shared transaction failed; committing its appends one by one");
-            for (append, done) in batch {
-                match apply_in_one_transaction(engine, &[&append]).await {
-                    Ok(results) => finish(on_commit, vec![(append, done)], results),
-                    Err(e) => {
+        (writes, Err(e)) => {
+            tracing::debug!(error = %e, size, "shared transaction failed; committing its appends one by one");
+            for (write, done) in writes.into_iter().zip(dones) {
+                match apply_in_one_transaction(engine, vec![write]).await {
+                    (_, Ok(results)) => finish(on_commit, vec![done], results),
+                    (_, Err(e)) => {
                         let _ = done.send(Err(e));
                     }
                 }
@@ -205,8 +207,8 @@ async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>
     }
 }
 
-fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<Written>) {
-    for ((_, done), written) in batch.into_iter().zip(results) {
+fn finish(on_commit: &OnCommit, dones: Vec<Done>, results: Vec<Written>) {
+    for (done, written) in dones.into_iter().zip(results) {
         if let Written::Append(_, Some(c)) = &written {
             on_commit(c);
         }
@@ -214,11 +216,19 @@ fn finish(on_commit: &OnCommit, batch: Vec<Pending>, results: Vec<Written>) {
     }
 }
 
-async fn apply_in_one_transaction(engine: &Engine, appends: &[&Write]) -> StoreResult<Vec<Written>> {
-    let (pool, backend) = match engine {
-        Engine::Sqlite(w) => return w.apply(appends.iter().map(|a| (*a).clone()).collect()).await,
-        Engine::Sqlx(pool, backend) => (pool, *backend),
-    };
+/// Commits the writes in one transaction; gives them back (moved to the SQLite writer's thread
+/// and back, not copied) so that a failed batch can be retried write by write.
+async fn apply_in_one_transaction(engine: &Engine, writes: Vec<Write>) -> (Vec<Write>, StoreResult<Vec<Written>>) {
+    match engine {
+        Engine::Sqlite(w) => w.apply(writes).await,
+        Engine::Sqlx(pool, backend) => {
+            let result = apply_with_sqlx(pool, *backend, &writes).await;
+            (writes, result)
+        }
+    }
+}
+
+async fn apply_with_sqlx(pool: &AnyPool, backend: Backend, appends: &[Write]) -> StoreResult<Vec<Written>> {
     let mut tx = pool.begin().await?;
     let mut out = Vec::with_capacity(appends.len());
     for a in appends {
@@ -238,3 +248,45 @@ async fn apply_in_one_transaction(engine: &Engine, appends: &[&Write]) -> StoreR
     Ok(out)
 }
 
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::{Store, StoredMerchant};
+
+    fn creation(id: &str) -> Write {
+        Write::Create(Creation {
+            id: id.into(),
+            shopper_id: "s-1".into(),
+            merchant_id: "m-1".into(),
+            identified: false,
+            state: r#"{"status":"assistant"}"#.into(),
+            status: Status::Assistant,
+            locale: "en".into(),
+            created_ms: 1,
+        })
+    }
+
+    /// Writes queued together share one transaction; when one of them fails (here a conversation
+    /// that already exists), the others are committed alone and only that one reports an error.
+    /// On SQLite's writer thread, where the batch is moved to the thread and back.
+    #[tokio::test]
+    async fn a_failing_write_does_not_fail_the_writes_batched_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::open(&url, 2, Arc::new(|_| {})).await.unwrap();
+        let merchant = StoredMerchant { id: "m-1".into(), name: "M".into(), provider_name: "P".into(), theme: "{}".into(), allowed_origins: "[]".into() };
+        store.upsert_merchant(&merchant).await.unwrap();
+        store.write(creation("c-0")).await.unwrap();
+        // Queued before the writer task runs (this runtime has one thread): one batch.
+        let ids = ["c-1", "c-0", "c-2", "c-3"];
+        let results = futures_util::future::join_all(ids.iter().map(|id| store.write(creation(id)))).await;
+        let failed: Vec<&str> = ids.iter().zip(&results).filter(|(_, r)| r.is_err()).map(|(id, _)| *id).collect();
+        assert_eq!(failed, ["c-0"]);
+        for id in ["c-1", "c-2", "c-3"] {
+            assert!(store.conversation(id).await.unwrap().is_some(), "{id} was committed");
+        }
+    }
+}
