@@ -242,8 +242,9 @@ for name in a b; do
   if [ "$name" = a ]; then p="$port_a"; else p="$port_b"; fi
   log="$dir/$name.log"
   echo "[cluster] instance $name on 127.0.0.1:$p (log $log)" >&2
-  # setsid: a Ctrl-C reaches this script only, which stops everything in order.
-  TANDEM_PUBLIC_ORIGIN="http://localhost:$port" TANDEM_INSTANCE="$name" \
+  # setsid: a Ctrl-C reaches this script only, which stops everything in order. One writer each:
+  # the database on this machine sees both instances' writers (see --database-writers).
+  TANDEM_PUBLIC_ORIGIN="http://localhost:$port" TANDEM_INSTANCE="$name" TANDEM_DATABASE_WRITERS="${TANDEM_DATABASE_WRITERS:-1}" \
     setsid "$server" --demo --support-hours always --database-url "$url" --bind "127.0.0.1:$p" --trusted-proxy 127.0.0.1 \
     ${server_args[@]+"${server_args[@]}"} </dev/null >"$log" 2>&1 &
   pids+=("$!")

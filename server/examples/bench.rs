@@ -51,12 +51,17 @@ fn args() -> Args {
     a
 }
 
-async fn start(server: &str, name: &str, data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
+async fn start(server: &str, name: &str, data_dir: &std::path::Path, database_url: Option<&str>, instances: usize) -> Server {
     // Throughput and streams from one address: the abuse limits are measured on their own
     // (`scripts/abuse.sh`), not here.
     let mut args = vec!["--rate-limit-scale", "0", "--max-streams-per-address", "1000000", "--max-streams-per-session", "1000000", "--max-connections-per-address", "1000000"];
     if let Some(url) = database_url {
         args.extend(["--database-url", url]);
+        // Two writers in all, as one instance has by default: the database shares this machine's
+        // two cores, and more writers only make smaller batches (as `scripts/cluster.sh` does).
+        if instances > 1 {
+            args.extend(["--database-writers", "1"]);
+        }
     }
     common::start(Launch { binary: server, name, data_dir, args: &args, open_files: None, log: None }).await
 }
@@ -375,7 +380,7 @@ async fn scenario(a: &Args, label: &str, database_url: Option<&str>, instances: 
     };
     let mut servers = Vec::new();
     for i in 0..instances {
-        servers.push(start(&a.server, &format!("bench-{i}"), &dir.path().join("data"), database_url).await);
+        servers.push(start(&a.server, &format!("bench-{i}"), &dir.path().join("data"), database_url, instances).await);
     }
     let client = Client::builder().pool_idle_timeout(Duration::from_secs(30)).build().unwrap();
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();

@@ -21,6 +21,12 @@ pub struct Config {
     /// Connections each instance opens to PostgreSQL.
     #[arg(long, env = "TANDEM_DATABASE_CONNECTIONS", default_value_t = 16)]
     pub database_connections: u32,
+    /// Transactions each instance commits at once on PostgreSQL (each one group commit of the
+    /// writes waiting for it; a conversation's writes always go to the same one). Instances that
+    /// share a database add up: the database sees the sum, and past about its number of cores
+    /// more of them only make smaller batches. Two instances on one two-core machine: 1 each.
+    #[arg(long, env = "TANDEM_DATABASE_WRITERS", default_value_t = 2)]
+    pub database_writers: u32,
     /// Directory with the built web assets (`embed/`, `console/`), the loader and the demo page.
     #[arg(long, env = "TANDEM_ASSETS_DIR", default_value = "dist")]
     pub assets_dir: PathBuf,
@@ -242,6 +248,7 @@ impl Config {
             data_dir,
             database_url: None,
             database_connections: 16,
+            database_writers: 2,
             assets_dir,
             demo_dir,
             demo: true,
@@ -283,6 +290,12 @@ impl Config {
         if !(self.rate_limit_scale >= 0.0 && self.rate_limit_scale.is_finite()) {
             return Err("--rate-limit-scale must be 0 (off) or a positive number".into());
         }
+        if self.database_writers == 0 || self.database_writers >= self.database_connections {
+            return Err(format!(
+                "--database-writers must be at least 1 and fewer than --database-connections ({}), which reads share with them",
+                self.database_connections
+            ));
+        }
         if self.header_timeout_secs == 0 {
             return Err("--header-timeout-secs must be at least 1".into());
         }
@@ -295,6 +308,24 @@ impl Config {
             (Some(p), _) => Ok(p.clone()),
             (None, true) => Ok(PathBuf::from("packs/fjordpay")),
             (None, false) => Err("no provider pack: start with --pack DIR (or TANDEM_PACK); see docs/provider-packs.md".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::for_tests("data".into(), "dist".into(), "demo".into())
+    }
+
+    #[test]
+    fn database_writers_must_leave_connections_for_reads() {
+        assert_eq!(config().validate(), Ok(()));
+        for (writers, connections, ok) in [(0, 16, false), (1, 16, true), (15, 16, true), (16, 16, false), (2, 2, false)] {
+            let c = Config { database_writers: writers, database_connections: connections, ..config() };
+            assert_eq!(c.validate().is_ok(), ok, "{writers} writers, {connections} connections");
         }
     }
 }

@@ -90,7 +90,8 @@ impl AppState {
         let agent_hub = Arc::new(agents::AgentHub::default());
         let url = store::database_url(config.database_url.as_deref(), &config.data_dir)?;
         let connections = if url.starts_with("sqlite:") { 4 } else { config.database_connections };
-        let store = store::Store::open(&url, connections, live::on_commit(hub.clone(), agent_hub.clone())).await?;
+        let pool = store::PoolSize { connections, writers: config.database_writers as usize };
+        let store = store::Store::open_sized(&url, pool, live::on_commit(hub.clone(), agent_hub.clone())).await?;
         let state = AppState {
             ledger: ledger::from_config(&config.ledger, store.clone())?,
             email: email::start(&config.email, &store)?,

@@ -179,10 +179,25 @@ pub fn redact(url: &str) -> String {
 /// How long a PostgreSQL connection may sit idle before it is checked with a ping when taken.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
+/// Connections an instance opens to its database, and how many of them its writer tasks hold
+/// (PostgreSQL; SQLite has one writer thread).
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSize {
+    pub connections: u32,
+    pub writers: usize,
+}
+
 impl Store {
-    /// Connects, migrates, and starts the writer. `on_commit` is told of every committed event, in
-    /// commit order (the server publishes them to live streams).
+    /// Connects, migrates, and starts the writer (on PostgreSQL, [`writer::DEFAULT_POSTGRES_WRITERS`]
+    /// writer tasks). `on_commit` is told of every committed event, in commit order (the server
+    /// publishes them to live streams).
     pub async fn open(url: &str, max_connections: u32, on_commit: append::OnCommit) -> anyhow::Result<Store> {
+        Store::open_sized(url, PoolSize { connections: max_connections, writers: writer::DEFAULT_POSTGRES_WRITERS }, on_commit).await
+    }
+
+    /// [`Store::open`] with the number of PostgreSQL writer tasks given (SQLite has one writer).
+    pub async fn open_sized(url: &str, size: PoolSize, on_commit: append::OnCommit) -> anyhow::Result<Store> {
+        let max_connections = size.connections;
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
         let options = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10));
@@ -237,7 +252,7 @@ impl Store {
             }),
             Backend::Postgres => None,
         };
-        let writer = writer::Writer::start(pool.clone(), backend, on_commit, sqlite);
+        let writer = writer::Writer::start(pool.clone(), backend, size.writers.max(1), on_commit, sqlite);
         Ok(Store { pool, backend, writer, sessions: Arc::default(), url: url.into() })
     }
 
