@@ -413,7 +413,11 @@ async fn answer(state: &AppState, id: &str, row: &Asker, question: &str, questio
     .await?;
     if !matches!(appended, Appended::New(..)) {
         // A person has it now (the assistant stays quiet), or this question was answered already.
+        // Either way it is no longer due (where the write that did it did not say so itself, as
+        // an instance on older code during a rolling upgrade does not, the sweepers would retry
+        // it every few seconds).
         state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
+        state.store.drop_pending(id, question_seq).await?;
         return Ok(());
     }
     crate::floor::note_gap(state, id, question_seq, question, &appended).await;

@@ -14,8 +14,13 @@ CREATE TABLE replies_due (
     PRIMARY KEY (conversation_id, seq)
 ) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);
 INSERT INTO replies_due SELECT conversation_id, seq, created_at FROM events WHERE reply_due = 1;
-DROP INDEX events_reply_due;
-ALTER TABLE events DROP COLUMN reply_due;
+-- The old column and its partial index stay, unused, until a later migration: during a rolling
+-- upgrade, instances still running the code before this one insert and clear it (and call the new
+-- batch function below, which writes `replies_due`). Nothing new enters the partial index, so it
+-- costs nothing. A reply that finds its question answered or taken by a person meanwhile takes the
+-- question out of `replies_due` (conversations.rs), so an older instance's reply or handoff never
+-- leaves a question here for the sweepers to retry.
+UPDATE events SET reply_due = 0 WHERE reply_due = 1;
 
 -- tandem_append_messages as in 0006_append_batch.sql (which says what it does), writing the mark
 -- into replies_due.

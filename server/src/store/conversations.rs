@@ -266,7 +266,8 @@ impl Store {
             .collect()
     }
 
-    /// Gives up on the reply to the question at `seq` (the shopper was told it failed).
+    /// Gives up on the reply to the question at `seq` (the shopper was told it failed, or it was
+    /// answered or taken by a person meanwhile).
     pub async fn drop_pending(&self, id: &str, seq: u64) -> StoreResult<()> {
         sqlx::query("DELETE FROM replies_due WHERE conversation_id = $1 AND seq = $2").bind(id).bind(seq as i64).execute(&self.pool).await?;
         Ok(())

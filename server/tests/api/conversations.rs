@@ -232,3 +232,28 @@ async fn repeating_a_question_whose_reply_was_lost_resumes_the_reply_at_once() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(app.get_conversation(&token, &conv).await["messages"].as_array().unwrap().len(), 4);
 }
+
+/// A question answered while its row in `replies_due` stays (an instance on the code before that
+/// table answered it, during a rolling upgrade) is taken out by the sweeper, not answered again
+/// nor retried every few seconds.
+#[tokio::test]
+async fn a_due_question_that_was_answered_meanwhile_is_taken_out_not_retried() {
+    use sqlx::Connection;
+    let app = spawn_app().await;
+    let token = app.anonymous_session().await;
+    let conv = app.conversation(&token).await;
+    app.send(&token, &conv, "c-1", "How do late fees work?").await;
+    let c = app.wait_for_messages(&token, &conv, 2).await;
+    let seq = c["messages"][0]["seq"].as_u64().unwrap();
+    assert!(!app.state.store.is_pending(&conv, seq).await.unwrap(), "the reply took its question out");
+    // The row an older instance's reply would have left behind.
+    sqlx::any::install_default_drivers();
+    let url = tandem_server::store::database_url(app.state.config.database_url.as_deref(), &app.state.config.data_dir).unwrap();
+    let mut db = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("INSERT INTO replies_due (conversation_id, seq, created_at) VALUES ($1, $2, 0)").bind(&conv).bind(seq as i64).execute(&mut db).await.unwrap();
+    assert!(app.state.store.is_pending(&conv, seq).await.unwrap());
+    assert_eq!(tandem_server::conversations::answer_unanswered(&app.state, 0).await.unwrap(), 1);
+    assert!(!app.state.store.is_pending(&conv, seq).await.unwrap(), "answered already: no longer due");
+    assert_eq!(tandem_server::conversations::answer_unanswered(&app.state, 0).await.unwrap(), 0);
+    assert_eq!(app.get_conversation(&token, &conv).await["messages"].as_array().unwrap().len(), 2, "no second reply");
+}
