@@ -210,15 +210,20 @@ async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadRes
         let (stored, answered, latencies) = (stored.clone(), answered.clone(), latencies.clone());
         tasks.push(tokio::spawn(async move {
             let mut s = shopper(&client, &base).await;
-            let Ok(mut posts) = common::wire::Conn::open(&base).await else { return };
+            let mut posts = common::wire::Conn::open(&base).await.map_err(|e| format!("connect: {e}"))?;
             tokio::time::sleep_until(start.into()).await;
             let mut k = 0u64;
+            let wait = Duration::from_secs(30);
             while Instant::now() < until {
                 if k % QUESTIONS.len() as u64 == 0 && k > 0 {
                     s.conversation = new_conversation(&client, &base, &s.token).await;
                 }
                 // Every question of this conversation on one stream.
-                let Ok(mut replies) = Replies::open(&s).await else { return };
+                let mut replies = match tokio::time::timeout(wait, Replies::open(&s)).await {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(e)) => return Err(format!("stream: {e}")),
+                    Err(_) => return Err("stream: no answer in 30 s".into()),
+                };
                 let round = k;
                 let messages_path = format!("/v1/conversations/{}/messages", s.conversation);
                 for (q, question) in QUESTIONS.iter().enumerate() {
@@ -228,14 +233,20 @@ async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadRes
                     let t0 = Instant::now();
                     // The body written out, not built as a JSON value (both strings need no escaping).
                     let body = format!(r#"{{"client_id":"q{round}-{q}","text":"{question}"}}"#);
-                    let Ok(res) = posts.post_json(&messages_path, &s.token, &body).await else { return };
+                    let res = match tokio::time::timeout(wait, posts.post_json(&messages_path, &s.token, &body)).await {
+                        Ok(Ok(res)) => res,
+                        Ok(Err(e)) => return Err(format!("message: {e}")),
+                        Err(_) => return Err("message: no answer in 30 s".into()),
+                    };
                     if res.status != 201 {
-                        return;
+                        return Err(format!("message answered {}", res.status));
                     }
                     let seq = serde_json::from_slice::<Ack>(&res.body).unwrap_or_default().message.seq;
                     stored.fetch_add(1, Ordering::Relaxed);
-                    if !matches!(tokio::time::timeout(Duration::from_secs(30), replies.after(seq)).await, Ok(Ok(()))) {
-                        return;
+                    match tokio::time::timeout(wait, replies.after(seq)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => return Err(format!("reply: {e}")),
+                        Err(_) => return Err("reply: none in 30 s".into()),
                     }
                     if Instant::now() <= until {
                         answered.fetch_add(1, Ordering::Relaxed);
@@ -244,10 +255,20 @@ async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadRes
                     k += 1;
                 }
             }
+            Ok::<(), String>(())
         }));
     }
+    // A shopper that stopped early would make the level measure fewer shoppers than it says.
+    let mut stopped = Vec::new();
     for t in tasks {
-        let _ = t.await;
+        match t.await {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => stopped.push(why),
+            Err(e) => stopped.push(format!("task: {e}")),
+        }
+    }
+    if let Some(first) = stopped.first() {
+        eprintln!("  warning: {} of {n} shoppers stopped early (first: {first})", stopped.len());
     }
     let mut l = latencies.lock().unwrap().clone();
     l.sort_by(f64::total_cmp);

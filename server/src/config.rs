@@ -18,13 +18,14 @@ pub struct Config {
     /// the SQLite file `tandem.db` in the data directory (one instance).
     #[arg(long, env = "TANDEM_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Connections each instance opens to PostgreSQL.
+    /// Connections each instance opens to PostgreSQL (its writers' and its reads'; SQLite uses 4).
     #[arg(long, env = "TANDEM_DATABASE_CONNECTIONS", default_value_t = 16)]
     pub database_connections: u32,
     /// Transactions each instance commits at once on PostgreSQL (each one group commit of the
     /// writes waiting for it; a conversation's writes always go to the same one). Instances that
     /// share a database add up: the database sees the sum, and past about its number of cores
     /// more of them only make smaller batches. Two instances on one two-core machine: 1 each.
+    /// PostgreSQL only (SQLite has one writer thread).
     #[arg(long, env = "TANDEM_DATABASE_WRITERS", default_value_t = 2)]
     pub database_writers: u32,
     /// Directory with the built web assets (`embed/`, `console/`), the loader and the demo page.
@@ -290,7 +291,8 @@ impl Config {
         if !(self.rate_limit_scale >= 0.0 && self.rate_limit_scale.is_finite()) {
             return Err("--rate-limit-scale must be 0 (off) or a positive number".into());
         }
-        if self.database_writers == 0 || self.database_writers >= self.database_connections {
+        let postgres = self.database_url.as_deref().is_some_and(|u| u.trim().starts_with("postgres"));
+        if postgres && (self.database_writers == 0 || self.database_writers >= self.database_connections) {
             return Err(format!(
                 "--database-writers must be at least 1 and fewer than --database-connections ({}), which reads share with them",
                 self.database_connections
@@ -323,9 +325,12 @@ mod tests {
     #[test]
     fn database_writers_must_leave_connections_for_reads() {
         assert_eq!(config().validate(), Ok(()));
+        let postgres = Some("postgres://tandem@db/tandem".to_string());
         for (writers, connections, ok) in [(0, 16, false), (1, 16, true), (15, 16, true), (16, 16, false), (2, 2, false)] {
-            let c = Config { database_writers: writers, database_connections: connections, ..config() };
+            let c = Config { database_url: postgres.clone(), database_writers: writers, database_connections: connections, ..config() };
             assert_eq!(c.validate().is_ok(), ok, "{writers} writers, {connections} connections");
+            // SQLite uses neither setting.
+            assert_eq!(Config { database_writers: writers, database_connections: connections, ..config() }.validate(), Ok(()));
         }
     }
 }

@@ -417,7 +417,10 @@ async fn answer(state: &AppState, id: &str, row: &Asker, question: &str, questio
         // an instance on older code during a rolling upgrade does not, the sweepers would retry
         // it every few seconds).
         state.hub.publish(id, Event::Typing { author: Author::Assistant, active: false });
-        state.store.drop_pending(id, question_seq).await?;
+        if let Err(e) = state.store.drop_pending(id, question_seq).await {
+            // Not the shopper's concern: at worst a sweeper tries this question again.
+            tracing::warn!(conversation = %id, error = %e, "could not mark an answered question as no longer due");
+        }
         return Ok(());
     }
     crate::floor::note_gap(state, id, question_seq, question, &appended).await;

@@ -13,17 +13,36 @@ CREATE TABLE replies_due (
     created_at      BIGINT NOT NULL,
     PRIMARY KEY (conversation_id, seq)
 ) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);
+-- The old column and its partial index stay until a later migration drops them: during a rolling
+-- upgrade, instances still on the code before this one keep running (though they cannot restart:
+-- they do not know this migration). They mark and clear the column, on every path but the batch
+-- function below (which they call too, and which writes `replies_due`); these triggers carry
+-- their marks into `replies_due`, so every instance's sweeper sees every due question. The new
+-- code never writes the column: the triggers' conditions are false for its rows and nothing new
+-- enters the partial index. The table is locked while the marks are copied, so no question is
+-- stored between the copy and the triggers. A reply that finds its question answered or taken by a
+-- person meanwhile takes it out of `replies_due` (conversations.rs).
+LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE;
+CREATE FUNCTION tandem_old_reply_due() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO replies_due (conversation_id, seq, created_at) VALUES (NEW.conversation_id, NEW.seq, NEW.created_at)
+        ON CONFLICT DO NOTHING;
+    ELSE
+        DELETE FROM replies_due WHERE conversation_id = NEW.conversation_id AND seq = NEW.seq;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_old_reply_due_marked AFTER INSERT ON events
+    FOR EACH ROW WHEN (NEW.reply_due = 1) EXECUTE FUNCTION tandem_old_reply_due();
+CREATE TRIGGER events_old_reply_due_cleared AFTER UPDATE OF reply_due ON events
+    FOR EACH ROW WHEN (OLD.reply_due = 1 AND NEW.reply_due = 0) EXECUTE FUNCTION tandem_old_reply_due();
 INSERT INTO replies_due SELECT conversation_id, seq, created_at FROM events WHERE reply_due = 1;
--- The old column and its partial index stay, unused, until a later migration: during a rolling
--- upgrade, instances still running the code before this one insert and clear it (and call the new
--- batch function below, which writes `replies_due`). Nothing new enters the partial index, so it
--- costs nothing. A reply that finds its question answered or taken by a person meanwhile takes the
--- question out of `replies_due` (conversations.rs), so an older instance's reply or handoff never
--- leaves a question here for the sweepers to retry.
-UPDATE events SET reply_due = 0 WHERE reply_due = 1;
 
 -- tandem_append_messages as in 0006_append_batch.sql (which says what it does), writing the mark
--- into replies_due.
+-- into replies_due. This is now its definition.
 CREATE OR REPLACE FUNCTION tandem_append_messages(batch text, channel text, instance text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE

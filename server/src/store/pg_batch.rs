@@ -1,5 +1,5 @@
 //! PostgreSQL: a writer's batch of new conversations and plain messages in one round trip. The
-//! function `tandem_append_messages` (migration 0006) creates and appends each as the
+//! function `tandem_append_messages` (migration 0006, redefined by 0008) creates and appends each as the
 //! statement-by-statement path in `append.rs` does, in order, and sends the notifications, all in
 //! one statement, so the batch costs one round trip and one commit instead of a `BEGIN`, a
 //! statement per write, a `NOTIFY` and a `COMMIT`. A batch with anything else (a state change, a

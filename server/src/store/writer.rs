@@ -196,6 +196,13 @@ async fn commit_batch(engine: &Engine, on_commit: &OnCommit, batch: Vec<Pending>
         (_, Err(e)) if size == 1 => {
             let _ = dones.into_iter().next().expect("one").send(Err(e));
         }
+        (writes, Err(e)) if writes.len() != size => {
+            // The writes did not come back (the SQLite writer's thread is gone): nothing to retry.
+            for done in dones {
+                let _ = done.send(Err(StoreError::Closed));
+            }
+            tracing::error!(error = %e, size, "the writer is gone; its batch fails");
+        }
         (writes, Err(e)) => {
             tracing::debug!(error = %e, size, "shared transaction failed; committing its appends one by one");
             for (write, done) in writes.into_iter().zip(dones) {

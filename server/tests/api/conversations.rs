@@ -250,10 +250,28 @@ async fn a_due_question_that_was_answered_meanwhile_is_taken_out_not_retried() {
     sqlx::any::install_default_drivers();
     let url = tandem_server::store::database_url(app.state.config.database_url.as_deref(), &app.state.config.data_dir).unwrap();
     let mut db = sqlx::AnyConnection::connect(&url).await.unwrap();
-    sqlx::query("INSERT INTO replies_due (conversation_id, seq, created_at) VALUES ($1, $2, 0)").bind(&conv).bind(seq as i64).execute(&mut db).await.unwrap();
+    // Stamped now: the test's own sweep takes it, the background one (5 s) does not.
+    let now = chrono::Utc::now().timestamp_millis();
+    let due = "INSERT INTO replies_due (conversation_id, seq, created_at) VALUES ($1, $2, $3)";
+    sqlx::query(due).bind(&conv).bind(seq as i64).bind(now).execute(&mut db).await.unwrap();
     assert!(app.state.store.is_pending(&conv, seq).await.unwrap());
     assert_eq!(tandem_server::conversations::answer_unanswered(&app.state, 0).await.unwrap(), 1);
     assert!(!app.state.store.is_pending(&conv, seq).await.unwrap(), "answered already: no longer due");
     assert_eq!(tandem_server::conversations::answer_unanswered(&app.state, 0).await.unwrap(), 0);
     assert_eq!(app.get_conversation(&token, &conv).await["messages"].as_array().unwrap().len(), 2, "no second reply");
+
+    // Taken by a person: the question stays unanswered by the assistant, and is no longer due.
+    let conv = app.conversation(&token).await;
+    app.handoff(&token, &conv).await;
+    // Small talk: not answered "while you wait" either (waiting.rs), so nothing else replies.
+    app.send(&token, &conv, "c-2", "hello").await;
+    let c = app.get_conversation(&token, &conv).await;
+    let question = c["messages"].as_array().unwrap().iter().find(|m| m["client_id"] == "c-2").expect("the question").clone();
+    let seq = question["seq"].as_u64().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    sqlx::query(due).bind(&conv).bind(seq as i64).bind(now).execute(&mut db).await.unwrap();
+    assert_eq!(tandem_server::conversations::answer_unanswered(&app.state, 0).await.unwrap(), 1);
+    assert!(!app.state.store.is_pending(&conv, seq).await.unwrap(), "a person has it: no longer due");
+    let c = app.get_conversation(&token, &conv).await;
+    assert!(c["messages"].as_array().unwrap().iter().all(|m| m["author"] != "assistant"), "{c}");
 }

@@ -120,3 +120,32 @@ fn long_text_is_shortened_with_an_ellipsis() {
     assert_eq!(shorten("abc", 5), "abc");
     assert_eq!(shorten("abcdefgh", 5), "abcd…");
 }
+
+/// On PostgreSQL (skipped otherwise): during a rolling upgrade an instance on the code before
+/// `replies_due` marks and clears the old `events.reply_due` column itself; the migration's
+/// triggers carry those marks into `replies_due`, so every instance's sweeper sees them.
+#[tokio::test]
+async fn an_older_instances_marks_reach_replies_due() {
+    let Some(pg) = crate::store::test_postgres::FreshPostgres::new().await else { return };
+    let pool = &pg.store.pool;
+    sqlx::query("INSERT INTO merchants (id, name, provider_name, theme) VALUES ('m-1', 'M', 'P', '{}')").execute(pool).await.unwrap();
+    sqlx::query("INSERT INTO conversations (id, shopper_id, merchant_id, identified, state, status, created_at, updated_at) VALUES ('c1', 's-1', 'm-1', 0, 'assistant', 'assistant', 1, 1)")
+        .execute(pool)
+        .await
+        .unwrap();
+    // The older code's question and the newer code's (which leaves the column at its default).
+    for (seq, mark) in [(1, 1), (2, 0)] {
+        sqlx::query("INSERT INTO events (conversation_id, seq, kind, payload, created_at, reply_due) VALUES ('c1', $1, 'message', '{}', 1, $2)")
+            .bind(seq)
+            .bind(mark)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    assert!(pg.store.is_pending("c1", 1).await.unwrap(), "the older instance's question is due");
+    assert!(!pg.store.is_pending("c1", 2).await.unwrap());
+    // The older code's reply clears its mark.
+    sqlx::query("UPDATE events SET reply_due = 0 WHERE conversation_id = 'c1' AND seq = 1").execute(pool).await.unwrap();
+    assert!(!pg.store.is_pending("c1", 1).await.unwrap(), "answered by the older instance");
+    pg.remove().await;
+}
