@@ -174,6 +174,15 @@ impl Replies {
     }
 }
 
+/// `answer`'s result within 30 s, or why not (`what` names the request).
+async fn within<T>(what: &str, answer: impl std::future::Future<Output = std::io::Result<T>>) -> Result<T, String> {
+    match tokio::time::timeout(Duration::from_secs(30), answer).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(format!("{what}: {e}")),
+        Err(_) => Err(format!("{what}: no answer in 30 s")),
+    }
+}
+
 /// Questions the demo pack answers without a person; a conversation asks each once (asking the
 /// same thing again and again reads as a stuck shopper, whom the assistant hands to a person).
 const QUESTIONS: [&str; 4] = ["How do late fees work?", "Is there a charge for paying early?", "How do returns work?", "How long does a refund take?"];
@@ -213,17 +222,12 @@ async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadRes
             let mut posts = common::wire::Conn::open(&base).await.map_err(|e| format!("connect: {e}"))?;
             tokio::time::sleep_until(start.into()).await;
             let mut k = 0u64;
-            let wait = Duration::from_secs(30);
             while Instant::now() < until {
                 if k % QUESTIONS.len() as u64 == 0 && k > 0 {
                     s.conversation = new_conversation(&client, &base, &s.token).await;
                 }
                 // Every question of this conversation on one stream.
-                let mut replies = match tokio::time::timeout(wait, Replies::open(&s)).await {
-                    Ok(Ok(r)) => r,
-                    Ok(Err(e)) => return Err(format!("stream: {e}")),
-                    Err(_) => return Err("stream: no answer in 30 s".into()),
-                };
+                let mut replies = within("stream", Replies::open(&s)).await?;
                 let round = k;
                 let messages_path = format!("/v1/conversations/{}/messages", s.conversation);
                 for (q, question) in QUESTIONS.iter().enumerate() {
@@ -233,21 +237,13 @@ async fn load(client: &Client, bases: &[String], n: usize, secs: u64) -> LoadRes
                     let t0 = Instant::now();
                     // The body written out, not built as a JSON value (both strings need no escaping).
                     let body = format!(r#"{{"client_id":"q{round}-{q}","text":"{question}"}}"#);
-                    let res = match tokio::time::timeout(wait, posts.post_json(&messages_path, &s.token, &body)).await {
-                        Ok(Ok(res)) => res,
-                        Ok(Err(e)) => return Err(format!("message: {e}")),
-                        Err(_) => return Err("message: no answer in 30 s".into()),
-                    };
+                    let res = within("message", posts.post_json(&messages_path, &s.token, &body)).await?;
                     if res.status != 201 {
                         return Err(format!("message answered {}", res.status));
                     }
                     let seq = serde_json::from_slice::<Ack>(&res.body).unwrap_or_default().message.seq;
                     stored.fetch_add(1, Ordering::Relaxed);
-                    match tokio::time::timeout(wait, replies.after(seq)).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => return Err(format!("reply: {e}")),
-                        Err(_) => return Err("reply: none in 30 s".into()),
-                    }
+                    within("reply", replies.after(seq)).await?;
                     if Instant::now() <= until {
                         answered.fetch_add(1, Ordering::Relaxed);
                         latencies.lock().unwrap().push(t0.elapsed().as_secs_f64() * 1000.0);

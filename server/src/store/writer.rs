@@ -258,7 +258,6 @@ async fn apply_with_sqlx(pool: &AnyPool, backend: Backend, appends: &[Write]) ->
     Ok(out)
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
